@@ -342,6 +342,7 @@ std::vector<std::byte> Run(Compressor c, std::span<const std::byte> in, std::uin
   std::vector<std::byte> out(InitialSize(in.size(), max_output, options.announced));
   std::size_t size = 0;  // bytes of `out` filled
   std::size_t pos = 0;   // bytes of `in` consumed
+  std::size_t stream_start = 0;  // where the current member / stream began
   std::array<std::byte, 1> probe{};
 
   auto exceeded = [&]() {
@@ -378,6 +379,10 @@ std::vector<std::byte> Run(Compressor c, std::span<const std::byte> in, std::uin
       throw Error::Limit(fmt::format("cannot decompress {} stream: {}", name, r.message)).AtOffset(base + pos);
     }
     if (r.status == StepStatus::kEnd) {
+      // A stream that ends without consuming anything would let the restart below spin.
+      if (pos == stream_start) {
+        throw Error::Format(fmt::format("corrupt {} stream: empty member", name)).AtOffset(base + pos);
+      }
       std::size_t next = pos;
       if (decoder->SkipsZeroPadding()) {
         while (next < in.size() && in[next] == std::byte{0}) ++next;
@@ -385,6 +390,7 @@ std::vector<std::byte> Run(Compressor c, std::span<const std::byte> in, std::uin
       if (next == in.size()) break;
       if (decoder->StartsNextStream(in.subspan(next))) {
         pos = next;
+        stream_start = pos;
         decoder->Restart();
         continue;
       }

@@ -39,7 +39,7 @@ std::shared_ptr<const MappedFile> MappedFile::Open(const std::string& path) {
 
   struct stat st;
   if (::fstat(fd, &st) != 0) throw OpenError(path, std::strerror(errno));
-  if (S_ISDIR(st.st_mode)) throw OpenError(path, "is a directory, not a model file");
+  if (S_ISDIR(st.st_mode)) throw OpenError(path, "Is a directory");
   // Pipes and devices cannot be mapped and have no reliable size.
   if (!S_ISREG(st.st_mode)) throw OpenError(path, "not a regular file");
   if (st.st_size < 0 ||

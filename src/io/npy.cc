@@ -411,7 +411,7 @@ std::shared_ptr<const NdArray> ReadNpyFile(const std::string& path) {
 
 void WriteNpy(const NdArray& array, std::string* out) {
   out->append(NpyPrefix(array));
-  out->append(reinterpret_cast<const char*>(array.data), array.nbytes);
+  if (array.nbytes > 0) out->append(reinterpret_cast<const char*>(array.data), array.nbytes);
 }
 
 void WriteNpyFile(const NdArray& array, const std::string& path) {
@@ -432,7 +432,7 @@ void WriteNpyFile(const NdArray& array, const std::string& path) {
     }
   };
   write_all(prefix.data(), prefix.size());
-  write_all(reinterpret_cast<const char*>(array.data), array.nbytes);
+  if (array.nbytes > 0) write_all(reinterpret_cast<const char*>(array.data), array.nbytes);
   if (::close(fd) != 0) throw Error::Io(std::string("cannot write: ") + std::strerror(errno)).InFile(path);
 }
 
