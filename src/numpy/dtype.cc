@@ -38,7 +38,9 @@ std::string DType::Str() const {
   }
   char order = byteorder;
   if (itemsize == 1 || kind == DTypeKind::kBytes || kind == DTypeKind::kVoid || kind == DTypeKind::kObject || kind == DTypeKind::kBool) order = '|';
-  std::int64_t size = itemsize;
+  // numpy counts 'U' in characters (4 bytes each) and prints object dtypes without a size.
+  if (kind == DTypeKind::kObject) return "|O";
+  std::int64_t size = kind == DTypeKind::kUnicode ? itemsize / 4 : itemsize;
   std::string s = fmt::format("{}{}{}", order, KindChar(kind), size);
   if (!unit.empty()) s += "[" + unit + "]";
   return s;
