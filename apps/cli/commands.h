@@ -23,5 +23,6 @@ struct Command {
 };
 
 Action SetupInspect(CLI::App* sub);
+Action SetupPredict(CLI::App* sub);
 
 }  // namespace skbridge::cli

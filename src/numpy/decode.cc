@@ -97,7 +97,23 @@ std::int64_t CheckedElementCount(const std::vector<std::int64_t>& shape, std::in
   return n;
 }
 
-DType DTypeFromValue(const Value& v) {
+namespace {
+
+// numpy nests structured dtypes only a few levels; a cycle through the memo would recurse forever.
+constexpr int kMaxDTypeDepth = 32;
+
+DType DTypeFromValueAt(const Value& v, int depth);
+
+}  // namespace
+
+DType DTypeFromValue(const Value& v) { return DTypeFromValueAt(v, 0); }
+
+namespace {
+
+DType DTypeFromValueAt(const Value& v, int depth) {
+  if (depth > kMaxDTypeDepth) {
+    throw Error::Limit(fmt::format("numpy.dtype: structured dtype nested deeper than {} levels", kMaxDTypeDepth)).AtOffset(v.offset);
+  }
   if (v.kind == Kind::kStr) {
     DType d;
     if (!ParseDTypeStr(v.text, &d)) FailAt(v.offset, fmt::format("unknown dtype string '{}'", v.text.substr(0, 40)));
@@ -134,7 +150,7 @@ DType DTypeFromValue(const Value& v) {
       }
       DTypeField f;
       f.name = std::string(name->text);
-      f.type = DTypeFromValue(*spec->items[0]);
+      f.type = DTypeFromValueAt(*spec->items[0], depth + 1);
       f.offset = IntOf(spec->items[1], "field offset", state->offset);
       if (f.offset < 0 || f.offset + f.type.itemsize > d.itemsize) {
         FailAt(state->offset, fmt::format("numpy.dtype: field '{}' at offset {} overruns the record of {} bytes", f.name, f.offset, d.itemsize));
@@ -149,6 +165,8 @@ DType DTypeFromValue(const Value& v) {
   if (d.itemsize == 1 || d.kind == DTypeKind::kBytes || d.kind == DTypeKind::kVoid || d.kind == DTypeKind::kObject || d.kind == DTypeKind::kBool) d.byteorder = '|';
   return d;
 }
+
+}  // namespace
 
 std::shared_ptr<NdArray> MakeArray(const DType& dtype, std::vector<std::int64_t> shape, bool fortran, std::string_view raw,
                                    const InputRef& input, pickle::Budget* budget, std::uint64_t offset) {
@@ -285,12 +303,17 @@ void DecodeArrays(Graph* graph, const InputRef& input, pickle::Budget* budget) {
     if (node->kind != Kind::kObject) continue;
     const Value* cls = node->Class();
     if (!cls) continue;
-    if (IsNumpyGlobal(cls, "multiarray", "_reconstruct") || IsNumpyGlobal(cls, "_multiarray_umath", "_reconstruct")) {
-      DecodeReconstruct(node, input, budget);
-    } else if (IsNumpyGlobal(cls, "multiarray", "scalar")) {
-      DecodeScalar(node, input, budget);
-    } else if (IsNumpyGlobal(cls, "numeric", "_frombuffer")) {
-      DecodeFromBuffer(node, input, budget);
+    try {
+      if (IsNumpyGlobal(cls, "multiarray", "_reconstruct") || IsNumpyGlobal(cls, "_multiarray_umath", "_reconstruct")) {
+        DecodeReconstruct(node, input, budget);
+      } else if (IsNumpyGlobal(cls, "multiarray", "scalar")) {
+        DecodeScalar(node, input, budget);
+      } else if (IsNumpyGlobal(cls, "numeric", "_frombuffer")) {
+        DecodeFromBuffer(node, input, budget);
+      }
+    } catch (Error& e) {
+      e.AtOffset(node->offset);  // budget errors carry no position of their own
+      throw;
     }
   }
 }

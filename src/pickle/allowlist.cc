@@ -5,6 +5,7 @@
 //   unknown   — everything else (third-party or user classes), reported, never trusted
 #include <algorithm>
 #include <array>
+#include <string>
 #include <string_view>
 
 #include "skbridge/reader.h"
@@ -88,7 +89,8 @@ bool InModule(std::string_view module, std::string_view prefix) {
 
 bool IsClassName(std::string_view name) { return !name.empty() && name[0] >= 'A' && name[0] <= 'Z'; }
 
-bool IsDangerous(std::string_view module, std::string_view name) {
+// The tables alone, for one module/name split.
+bool IsDangerousName(std::string_view module, std::string_view name) {
   if (module == "__builtin__") module = "builtins";
   for (auto m : kDangerousModules) {
     if (InModule(module, m)) return true;
@@ -96,7 +98,28 @@ bool IsDangerous(std::string_view module, std::string_view name) {
   for (const auto& n : kDangerousNames) {
     if ((n.name == "*" ? InModule(module, n.module) : module == n.module && name == n.name)) return true;
   }
-  return name.find("__") != std::string_view::npos && name.find('.') != std::string_view::npos;  // attribute chains
+  return false;
+}
+
+bool IsDangerous(std::string_view module, std::string_view name) {
+  if (IsDangerousName(module, name)) return true;
+  if (module == "__builtin__") module = "builtins";
+  // Protocol 4 qualified names are attribute paths from the module: `numpy` + `testing.os.system`
+  // reaches os through numpy. A path is a gadget when any step is a dunder or names a dangerous
+  // module, or when any module/name split of the whole path is dangerous.
+  if (name.find('.') == std::string_view::npos) return false;
+  for (std::size_t start = 0; start <= name.size();) {
+    std::size_t end = std::min(name.find('.', start), name.size());
+    std::string_view part = name.substr(start, end - start);
+    if (part.starts_with("__")) return true;
+    if (std::find(kDangerousModules.begin(), kDangerousModules.end(), part) != kDangerousModules.end()) return true;
+    start = end + 1;
+  }
+  std::string full = std::string(module) + "." + std::string(name);
+  for (std::size_t dot = full.find('.', module.size() + 1); dot != std::string::npos; dot = full.find('.', dot + 1)) {
+    if (IsDangerousName(std::string_view(full).substr(0, dot), std::string_view(full).substr(dot + 1))) return true;
+  }
+  return false;
 }
 
 bool IsData(std::string_view module, std::string_view name) {

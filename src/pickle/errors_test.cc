@@ -95,7 +95,7 @@ TEST(BadStack, MarkMisuse) {
 TEST(BadContainers, OddSetItems) {
   EXPECT_PICKLE_ERROR(std::string_view("\x80\x02}(K\x01u.", 8), ErrorCode::kFormat, 6u,
                       "SETITEMS: odd number of items (1) for key/value pairs");
-  EXPECT_PICKLE_ERROR(std::string_view("(K\x01K\x02K\x03d.", 9), ErrorCode::kFormat, 7u, "DICT: odd number of items (3)");
+  EXPECT_PICKLE_ERROR(std::string_view("(K\x01K\x02K\x03" "d.", 9), ErrorCode::kFormat, 7u, "DICT: odd number of items (3)");
 }
 
 TEST(BadContainers, WrongTargets) {

@@ -319,14 +319,35 @@ Value* Unpickler::Run() {
       throw e;
     }
     op_ = std::to_integer<std::uint8_t>(input_[pos_++]);
-    Step(op_);
+    try {
+      Step(op_);
+    } catch (Error& e) {
+      // Budget and decoder errors are thrown without a position: give them the opcode's.
+      e.AtOffset(base_offset_ + op_start_);
+      throw;
+    }
   }
   return result_;
 }
 
 Value* Unpickler::RunNested() {
+  // joblib nests one pickle per object array; a crafted file could nest them until the C++ stack
+  // runs out, since each level recurses through BUILD.
+  constexpr int kMaxNestedStreams = 32;
+  if (ctx_->nested_streams >= kMaxNestedStreams) {
+    throw Error::Limit(fmt::format("nested pickles (joblib object arrays) deeper than {} levels", kMaxNestedStreams))
+        .AtOffset(base_offset_ + pos_);
+  }
+  ++ctx_->nested_streams;
   Unpickler nested(input_.subspan(pos_), base_offset_ + pos_, ctx_);
-  Value* v = nested.Run();
+  Value* v;
+  try {
+    v = nested.Run();
+  } catch (...) {
+    --ctx_->nested_streams;
+    throw;
+  }
+  --ctx_->nested_streams;
   pos_ += nested.position();
   return v;
 }

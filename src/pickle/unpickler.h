@@ -61,6 +61,7 @@ struct VmContext {
   BuildHook on_build;
   int max_protocol_seen = 0;
   std::size_t out_of_band_buffers = 0;
+  int nested_streams = 0;  ///< depth of RunNested calls in progress (each is a C++ recursion)
 };
 
 class Unpickler {
