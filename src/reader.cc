@@ -59,7 +59,8 @@ void DecodeStream(ModelFile* out, numpy::InputRef stream, const ReadOptions& opt
   if (stream.owner) out->graph.keep_alive.push_back(stream.owner);
   pickle::Unpickler vm(stream.bytes, 0, &ctx);
   out->graph.root = vm.Run();
-  out->protocol = ctx.max_protocol_seen;
+  out->protocol = std::max(ctx.first_protocol, 0);
+  out->max_protocol = ctx.max_protocol_seen;
   numpy::DecodeArrays(&out->graph, stream, &budget);
   if (saw_wrapper && out->container == Container::kPickle) out->container = Container::kJoblib;
   joblib::ResolveSideFiles(&out->graph, directory, options.limits, &budget, &out->side_files, &out->missing_side_files);

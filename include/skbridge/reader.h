@@ -68,7 +68,8 @@ struct ModelFile {
   std::string sha256;             ///< of the file's bytes, lowercase hex
   Container container = Container::kPickle;
   Compressor compressor = Compressor::kNone;
-  int protocol = 0;  ///< highest PROTO seen, 0..5 (0 when absent: protocol 0 or 1)
+  int protocol = 0;      ///< the stream's PROTO, 0..5 (0 when absent: protocol 0 or 1)
+  int max_protocol = 0;  ///< highest protocol of any nested stream too (joblib object arrays)
   std::vector<std::string> side_files;  ///< legacy joblib: the array files read beside it
   /// Legacy joblib side files the pickle names but that do not exist; their arrays stay
   /// unresolved NDArrayWrapper objects, and anything that needs them fails naming the file.

@@ -384,6 +384,7 @@ InspectReport Inspect(const ModelFile& file, const Limits& limits) {
                {"compressor", CompressorName(file.compressor)},
                {"stream_size", file.stream_size},
                {"protocol", file.protocol},
+               {"max_protocol", file.max_protocol},
                {"side_files", file.side_files},
                {"missing_side_files", file.missing_side_files}};
   Walker walker(limits);

@@ -7,57 +7,137 @@ namespace skbridge::kernels {
 
 double Expit(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
-std::vector<double> LinearScores(const double* x, std::size_t rows, std::size_t cols, const double* w, std::size_t k,
-                                 const double* b) {
-  std::vector<double> out(rows * k);
+void LinearScores(const double* x, std::size_t rows, std::size_t cols, const double* w, std::size_t k, const double* b,
+                  double* out) {
+  if (k == 1) {
+    const double b0 = b[0];
+    for (std::size_t r = 0; r < rows; ++r) {
+      const double* xr = x + r * cols;
+      double s = 0;
+      for (std::size_t f = 0; f < cols; ++f) s += xr[f] * w[f];
+      out[r] = s + b0;
+    }
+    return;
+  }
   for (std::size_t r = 0; r < rows; ++r) {
     const double* xr = x + r * cols;
+    double* o = out + r * k;
     for (std::size_t j = 0; j < k; ++j) {
       const double* wj = w + j * cols;
       double s = 0;
       for (std::size_t f = 0; f < cols; ++f) s += xr[f] * wj[f];
-      out[r * k + j] = s + b[j];
+      o[j] = s + b[j];
     }
   }
+}
+
+std::vector<double> LinearScores(const double* x, std::size_t rows, std::size_t cols, const double* w, std::size_t k,
+                                 const double* b) {
+  std::vector<double> out(rows * k);
+  LinearScores(x, rows, cols, w, k, b, out.data());
   return out;
 }
 
-std::vector<double> OvrProba(const std::vector<double>& scores, std::size_t rows, std::size_t k) {
+double NumpySum(const double* a, std::size_t n) {
+  if (n < 8) {
+    double res = 0.;
+    for (std::size_t i = 0; i < n; ++i) res += a[i];
+    return res;
+  }
+  if (n <= 128) {
+    double r[8];
+    for (int j = 0; j < 8; ++j) r[j] = a[j];
+    std::size_t i = 8;
+    for (; i < n - (n % 8); i += 8) {
+      for (int j = 0; j < 8; ++j) r[j] += a[i + j];
+    }
+    double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for (; i < n; ++i) res += a[i];
+    return res;
+  }
+  std::size_t n2 = n / 2;
+  n2 -= n2 % 8;
+  return NumpySum(a, n2) + NumpySum(a + n2, n - n2);
+}
+
+void OvrProba(const double* scores, std::size_t rows, std::size_t k, bool guard_all_zero, double* out) {
   if (k == 1) {
-    std::vector<double> p(rows * 2);
     for (std::size_t r = 0; r < rows; ++r) {
       double q = Expit(scores[r]);
-      p[2 * r] = 1 - q;
-      p[2 * r + 1] = q;
+      out[2 * r] = 1 - q;
+      out[2 * r + 1] = q;
     }
-    return p;
+    return;
   }
-  std::vector<double> p(scores.size());
   for (std::size_t r = 0; r < rows; ++r) {
-    double sum = 0;
-    for (std::size_t j = 0; j < k; ++j) sum += (p[r * k + j] = Expit(scores[r * k + j]));
-    for (std::size_t j = 0; j < k; ++j) p[r * k + j] /= sum;
+    double* p = out + r * k;
+    const double* s = scores + r * k;
+    for (std::size_t j = 0; j < k; ++j) p[j] = Expit(s[j]);
+    double sum = NumpySum(p, k);
+    if (guard_all_zero && sum == 0) {
+      for (std::size_t j = 0; j < k; ++j) p[j] = 1;
+      sum = static_cast<double>(k);
+    }
+    for (std::size_t j = 0; j < k; ++j) p[j] /= sum;
   }
+}
+
+std::vector<double> OvrProba(const std::vector<double>& scores, std::size_t rows, std::size_t k) {
+  std::vector<double> p(rows * (k == 1 ? 2 : k));
+  OvrProba(scores.data(), rows, k, false, p.data());
   return p;
 }
 
-std::vector<double> SoftmaxProba(const std::vector<double>& scores, std::size_t rows, std::size_t k) {
-  std::size_t width = k == 1 ? 2 : k;
-  std::vector<double> p(rows * width);
+void SoftmaxProba(const double* scores, std::size_t rows, std::size_t k, double* out) {
+  const std::size_t width = k == 1 ? 2 : k;
   for (std::size_t r = 0; r < rows; ++r) {
-    double* pr = p.data() + r * width;
+    double* pr = out + r * width;
     if (k == 1) {
       pr[0] = -scores[r];
       pr[1] = scores[r];
     } else {
-      std::copy(scores.begin() + static_cast<std::ptrdiff_t>(r * k), scores.begin() + static_cast<std::ptrdiff_t>((r + 1) * k), pr);
+      std::copy(scores + r * k, scores + (r + 1) * k, pr);
     }
-    double mx = *std::max_element(pr, pr + width);
-    double sum = 0;
-    for (std::size_t j = 0; j < width; ++j) sum += (pr[j] = std::exp(pr[j] - mx));
+    double mx = pr[0];
+    for (std::size_t j = 1; j < width; ++j) mx = std::max(mx, pr[j]);
+    for (std::size_t j = 0; j < width; ++j) pr[j] = std::exp(pr[j] - mx);
+    double sum = NumpySum(pr, width);
     for (std::size_t j = 0; j < width; ++j) pr[j] /= sum;
   }
+}
+
+std::vector<double> SoftmaxProba(const std::vector<double>& scores, std::size_t rows, std::size_t k) {
+  std::vector<double> p(rows * (k == 1 ? 2 : k));
+  SoftmaxProba(scores.data(), rows, k, p.data());
   return p;
+}
+
+void ModifiedHuberProba(const double* scores, std::size_t rows, std::size_t k, double* out) {
+  auto half = [](double d) {
+    // np.clip(d, -1, 1) keeps NaN; then (p + 1) / 2 in two steps, as scikit-learn does in place.
+    double p = std::isnan(d) ? d : std::min(1.0, std::max(-1.0, d));
+    p += 1.0;
+    p /= 2.0;
+    return p;
+  };
+  if (k == 1) {
+    for (std::size_t r = 0; r < rows; ++r) {
+      double p = half(scores[r]);
+      out[2 * r] = 1.0 - p;
+      out[2 * r + 1] = p;
+    }
+    return;
+  }
+  for (std::size_t r = 0; r < rows; ++r) {
+    double* p = out + r * k;
+    for (std::size_t j = 0; j < k; ++j) p[j] = half(scores[r * k + j]);
+    double sum = NumpySum(p, k);
+    if (sum == 0) {
+      for (std::size_t j = 0; j < k; ++j) p[j] = 1;
+      sum = static_cast<double>(k);
+    }
+    for (std::size_t j = 0; j < k; ++j) p[j] /= sum;
+  }
 }
 
 }  // namespace skbridge::kernels

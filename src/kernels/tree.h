@@ -58,15 +58,26 @@ struct TreeModel {
 };
 
 /// Converts a dense row-major float64 batch to float32 (round to nearest, as numpy's astype).
-/// Returns the index of the first value scikit-learn's check_array would reject — +-inf, a finite
-/// value beyond float32's range, or NaN when `allow_nan` is false — or -1 when all are accepted.
-/// *has_nan tells whether any NaN was seen.
-std::int64_t ToFloat32(const double* x, std::size_t n, bool allow_nan, float* out, bool* has_nan);
+/// Returns the index of the first value scikit-learn's check_array would reject — +-inf or a finite
+/// value beyond float32's range (unless `allow_inf`), NaN unless `allow_nan` — or -1 when all are
+/// accepted. *has_nan tells whether any NaN was seen.
+std::int64_t ToFloat32(const double* x, std::size_t n, bool allow_nan, float* out, bool* has_nan, bool allow_inf = false);
 
 /// Threads used by TreeEnsemble when the caller passes threads = 0: the SKBRIDGE_NUM_THREADS
 /// environment variable, else the hardware concurrency. SetDefaultThreads overrides it.
 std::size_t DefaultThreads();
 void SetDefaultThreads(std::size_t n);
+
+/// One node of a compiled tree (internal to TreeEnsemble): 16 bytes. Internal nodes: the float32
+/// threshold (the float64 one rounded toward -inf), the feature (bit 31: missing values go left)
+/// and the children. Leaves: both children point to the leaf itself, the threshold bits hold the
+/// leaf's slot in the leaf table, feature 0.
+struct PackedTreeNode {
+  float threshold;
+  std::uint32_t feature;
+  std::int32_t left;
+  std::int32_t right;
+};
 
 /// Trees compiled for batch inference: per tree a packed node array (16 bytes a node) and a leaf
 /// table. Immutable after the Add calls; const methods are thread-safe.
@@ -95,17 +106,11 @@ class TreeEnsemble {
              std::size_t threads = 0) const;
 
  private:
-  struct Node {
-    float threshold;        // largest float32 <= the float64 threshold: x <= t  <=>  x <= threshold
-    std::uint32_t feature;  // bit 31: missing values go left
-    std::int32_t left;      // child: >= 0 internal node index, < 0: ~leaf index
-    std::int32_t right;
-  };
   struct Tree {
-    std::size_t node_begin = 0;   // into nodes_ (an internal root, or no nodes for a leaf-only tree)
-    std::size_t leaf_begin = 0;   // into leaf_values_ (width doubles a leaf) and leaf_ids_
+    std::size_t node_begin = 0;  // into nodes_ (the tree's nodes in scikit-learn's numbering)
+    std::size_t leaf_begin = 0;  // into leaf_values_, in leaves (width doubles a leaf)
     std::size_t width = 0, offset = 0;
-    bool root_is_leaf = false;
+    std::int32_t depth = 0;      // longest root-to-leaf path: steps a walk needs at most
   };
   template <bool kNan>
   void AccumulateBlock(const float* x, std::size_t rows, std::size_t cols, double* out, std::size_t out_cols) const;
@@ -113,9 +118,9 @@ class TreeEnsemble {
   void ApplyBlock(const float* x, std::size_t rows, std::size_t cols, std::int32_t* leaves) const;
 
   std::vector<Tree> trees_;
-  std::vector<Node> nodes_;
+  std::vector<PackedTreeNode> nodes_;
   std::vector<double> leaf_values_;
-  std::vector<std::int32_t> leaf_ids_;  // original node index of each leaf
+  std::size_t n_leaves_ = 0;
   std::size_t min_cols_ = 0;
 };
 

@@ -358,6 +358,7 @@ void Unpickler::Step(std::uint8_t op) {
       std::uint8_t proto = std::to_integer<std::uint8_t>(Take(1, "the protocol number")[0]);
       if (proto > 5) Fail(ErrorCode::kUnsupported, fmt::format("pickle protocol {} is newer than 5", proto));
       ctx_->max_protocol_seen = std::max<int>(ctx_->max_protocol_seen, proto);
+      if (ctx_->first_protocol < 0) ctx_->first_protocol = proto;
       return;
     }
     case Op::kFrame: {

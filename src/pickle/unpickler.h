@@ -59,7 +59,8 @@ struct VmContext {
   GlobalTable* globals = nullptr;
   std::shared_ptr<const void> owner;  ///< keeps the input alive; lets values point into it
   BuildHook on_build;
-  int max_protocol_seen = 0;
+  int first_protocol = -1;   ///< the outer stream's PROTO (the first one seen)
+  int max_protocol_seen = 0;  ///< including nested streams (joblib object arrays)
   std::size_t out_of_band_buffers = 0;
   int nested_streams = 0;  ///< depth of RunNested calls in progress (each is a C++ recursion)
 };

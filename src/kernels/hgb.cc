@@ -1,0 +1,176 @@
+#include "kernels/hgb.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <thread>
+
+#include "kernels/tree.h"
+
+namespace skbridge::kernels {
+
+HgbForest::HgbForest(std::size_t n_features, std::size_t k, std::vector<double> baseline,
+                     std::vector<std::vector<std::uint32_t>> known_cat_bitsets, bool negative_categories_missing)
+    : n_features_(n_features),
+      k_(k),
+      baseline_(std::move(baseline)),
+      known_(std::move(known_cat_bitsets)),
+      negative_missing_(negative_categories_missing) {}
+
+std::string HgbForest::Add(const HgbTreeSpec& t) {
+  const std::size_t n = t.value.size();
+  if (n == 0) return "has no nodes";
+  auto sized = [&](std::size_t s) { return s == n; };
+  if (!sized(t.feature.size()) || !sized(t.threshold.size()) || !sized(t.left.size()) || !sized(t.right.size()) ||
+      !sized(t.is_leaf.size()) || (!t.missing_left.empty() && !sized(t.missing_left.size())) ||
+      (!t.is_categorical.empty() && !sized(t.is_categorical.size())) ||
+      (!t.bitset_idx.empty() && !sized(t.bitset_idx.size()))) {
+    return "node fields have different lengths";
+  }
+  if (nodes_.size() + n > 0xFFFFFFF0u) return "too many nodes";
+  const std::size_t n_bitsets = t.raw_left_cat_bitsets.size() / 8;
+  const std::uint32_t base = static_cast<std::uint32_t>(nodes_.size());
+  std::vector<HgbNode> out(n);
+  std::vector<HgbCatSplit> cats;
+  for (std::size_t i = 0; i < n; ++i) {
+    HgbNode& o = out[i];
+    if (t.is_leaf[i]) {
+      o.kind = kLeaf;
+      o.threshold = t.value[i];
+      o.left = o.right = base + static_cast<std::uint32_t>(i);
+      continue;
+    }
+    if (t.left[i] <= static_cast<std::int64_t>(i) || t.right[i] <= static_cast<std::int64_t>(i) ||
+        t.left[i] >= static_cast<std::int64_t>(n) || t.right[i] >= static_cast<std::int64_t>(n) || t.left[i] == t.right[i]) {
+      return fmt::format("node {} has children {} and {} (expected distinct indices in ({}, {}))", i, t.left[i], t.right[i], i, n);
+    }
+    if (t.feature[i] < 0 || t.feature[i] >= static_cast<std::int64_t>(n_features_)) {
+      return fmt::format("node {} splits on feature {} of {}", i, t.feature[i], n_features_);
+    }
+    o.feature = static_cast<std::uint32_t>(t.feature[i]);
+    o.left = base + static_cast<std::uint32_t>(t.left[i]);
+    o.right = base + static_cast<std::uint32_t>(t.right[i]);
+    o.missing_left = !t.missing_left.empty() && t.missing_left[i];
+    if (!t.is_categorical.empty() && t.is_categorical[i]) {
+      if (t.bitset_idx.empty() || t.bitset_idx[i] < 0 || static_cast<std::size_t>(t.bitset_idx[i]) >= n_bitsets) {
+        return fmt::format("categorical node {} has bitset index {} of {}", i, t.bitset_idx.empty() ? -1 : t.bitset_idx[i], n_bitsets);
+      }
+      if (o.feature >= known_.size() || known_[o.feature].size() != 8) {
+        return fmt::format("categorical node {} splits on feature {}, which the bin mapper does not mark categorical", i, o.feature);
+      }
+      o.kind = kCategorical;
+      HgbCatSplit c;
+      std::copy_n(t.raw_left_cat_bitsets.begin() + static_cast<std::ptrdiff_t>(8 * t.bitset_idx[i]), 8, c.left.begin());
+      std::copy_n(known_[o.feature].begin(), 8, c.known.begin());
+      o.cat = static_cast<std::uint32_t>(cats_.size() + cats.size());
+      cats.push_back(c);
+    } else {
+      o.kind = kNumeric;
+      o.threshold = t.threshold[i];
+    }
+  }
+  // Every node reached exactly once from the root (so no cycles, no shared children); depth.
+  std::vector<std::uint32_t> depth(n, 0);
+  std::vector<std::uint8_t> seen(n, 0);
+  seen[0] = 1;
+  std::uint32_t max_depth = 0;
+  std::size_t reached = 1;
+  // Children have larger indices than their parent (checked above), so one forward pass suffices.
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!seen[i] || t.is_leaf[i]) continue;
+    for (std::int64_t c : {t.left[i], t.right[i]}) {
+      if (seen[c]) return fmt::format("node {} is the child of more than one node", c);
+      seen[c] = 1;
+      ++reached;
+      depth[c] = depth[i] + 1;
+      max_depth = std::max(max_depth, depth[c]);
+    }
+  }
+  if (reached != n) return fmt::format("{} of {} nodes are not reachable from the root", n - reached, n);
+  Tree tr;
+  tr.root = base;
+  tr.depth = max_depth;
+  tr.out = static_cast<std::uint32_t>(trees_.size() % k_);
+  nodes_.insert(nodes_.end(), out.begin(), out.end());
+  cats_.insert(cats_.end(), cats.begin(), cats.end());
+  trees_.push_back(tr);
+  return {};
+}
+
+inline std::uint32_t HgbForest::Step(const HgbNode& n, double v) const {
+  if (std::isnan(v)) return n.missing_left ? n.left : n.right;
+  if (n.kind == kNumeric) return v <= n.threshold ? n.left : n.right;
+  if (negative_missing_ && v < 0) return n.missing_left ? n.left : n.right;
+  const HgbCatSplit& c = cats_[n.cat];
+  std::uint8_t b = CategoryByte(v);
+  if (InBitset(c.left.data(), b)) return n.left;
+  if (InBitset(c.known.data(), b)) return n.right;
+  return n.missing_left ? n.left : n.right;
+}
+
+template <bool kCat>
+void HgbForest::Block(const double* x, std::size_t rows, double* raw) const {
+  const std::size_t F = n_features_, K = k_;
+  for (std::size_t r = 0; r < rows; ++r) {
+    for (std::size_t j = 0; j < K; ++j) raw[r * K + j] = baseline_[j];
+  }
+  const HgbNode* nodes = nodes_.data();
+  constexpr std::size_t kLanes = 8;
+  for (const Tree& t : trees_) {
+    std::size_t r = 0;
+    if constexpr (!kCat) {
+      // Numeric trees: leaves point to themselves, so every row takes exactly `depth` steps;
+      // eight rows walk in lockstep for instruction-level parallelism, without branches.
+      for (; r + kLanes <= rows; r += kLanes) {
+        std::uint32_t idx[kLanes];
+        for (std::size_t l = 0; l < kLanes; ++l) idx[l] = t.root;
+        for (std::uint32_t d = 0; d < t.depth; ++d) {
+          for (std::size_t l = 0; l < kLanes; ++l) {
+            const HgbNode& n = nodes[idx[l]];
+            double v = x[(r + l) * F + n.feature];
+            bool go_left = (v <= n.threshold) | ((v != v) & (n.missing_left != 0));
+            idx[l] = go_left ? n.left : n.right;
+          }
+        }
+        for (std::size_t l = 0; l < kLanes; ++l) raw[(r + l) * K + t.out] += nodes[idx[l]].threshold;
+      }
+    }
+    for (; r < rows; ++r) {
+      const double* xr = x + r * F;
+      std::uint32_t i = t.root;
+      while (nodes[i].kind != kLeaf) i = Step(nodes[i], xr[nodes[i].feature]);
+      raw[r * K + t.out] += nodes[i].threshold;
+    }
+  }
+}
+
+void HgbForest::RawPredict(const double* x, std::size_t rows, double* raw, std::size_t threads) const {
+  constexpr std::size_t kBlock = 64;  // rows per block: their inputs and outputs stay in L1
+  auto run = [&](std::size_t begin, std::size_t end) {
+    for (std::size_t b = begin; b < end; b += kBlock) {
+      std::size_t m = std::min(kBlock, end - b);
+      if (cats_.empty()) Block<false>(x + b * n_features_, m, raw + b * k_);
+      else Block<true>(x + b * n_features_, m, raw + b * k_);
+    }
+  };
+  if (threads == 0) threads = DefaultThreads();
+  // Threads only pay off for large batches; each thread takes a contiguous range of blocks.
+  std::size_t work = rows * std::max<std::size_t>(trees_.size(), 1);
+  threads = std::min(threads, std::max<std::size_t>(1, work / (1u << 18)));
+  threads = std::min(threads, (rows + kBlock - 1) / kBlock);
+  if (threads <= 1) {
+    run(0, rows);
+    return;
+  }
+  std::size_t blocks = (rows + kBlock - 1) / kBlock;
+  std::vector<std::thread> pool;
+  for (std::size_t t = 0; t < threads; ++t) {
+    std::size_t b0 = blocks * t / threads * kBlock, b1 = std::min(rows, blocks * (t + 1) / threads * kBlock);
+    if (b0 >= b1) continue;
+    pool.emplace_back(run, b0, b1);
+  }
+  for (auto& th : pool) th.join();
+}
+
+}  // namespace skbridge::kernels

@@ -1,0 +1,347 @@
+// Tree traversal kernels.
+//
+// Layout: every tree keeps its nodes in scikit-learn's numbering (so apply() needs no remapping),
+// packed in 16 bytes: a float32 threshold, the split feature (bit 31: missing values go left) and
+// the two children. Leaves point to themselves on both sides and carry their leaf-table slot in
+// the threshold bits, so a walk can run a fixed number of steps (the tree's depth) with no branch
+// on "am I at a leaf": several walks (8 rows of a block, or 8 trees of one row) advance in
+// lockstep, which hides the latency of the dependent loads. Deep trees check every few steps
+// whether all walks have reached a leaf.
+//
+// Exactness: scikit-learn compares the float32 input with the float64 threshold. For a float32 x
+// and a float64 t, x <= t exactly when x <= t32, t32 being the largest float32 not above t, so the
+// packed threshold is t rounded toward -inf. Per row, leaf vectors are added in the order the
+// trees were added, whatever the block size, lane grouping or thread count.
+#include "kernels/tree.h"
+
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <thread>
+
+namespace skbridge::kernels {
+namespace {
+
+constexpr std::uint32_t kMissingLeft = 0x80000000u;
+constexpr std::uint32_t kFeatureMask = 0x7fffffffu;
+constexpr std::size_t kLanes = 8;        // walks advanced together
+constexpr std::size_t kBlockRows = 128;  // rows taken through all trees before the next block
+
+// Largest float32 <= t (t not NaN).
+float FloorToFloat(double t) {
+  if (t >= static_cast<double>(std::numeric_limits<float>::max())) {
+    return t == std::numeric_limits<double>::infinity() ? std::numeric_limits<float>::infinity()
+                                                        : std::numeric_limits<float>::max();
+  }
+  if (t < -static_cast<double>(std::numeric_limits<float>::max())) return -std::numeric_limits<float>::infinity();
+  float f = static_cast<float>(t);  // round to nearest
+  if (static_cast<double>(f) > t) f = std::nextafter(f, -std::numeric_limits<float>::infinity());
+  return f;
+}
+
+std::atomic<std::size_t> g_default_threads{0};
+
+}  // namespace
+
+std::vector<std::int32_t> TreeModel::Depths() const {
+  std::vector<std::int32_t> depth(node_count, 0);
+  // Children may come before or after their parent; walk from the root with an explicit stack.
+  std::vector<std::int32_t> stack;
+  if (node_count) stack.push_back(0);
+  while (!stack.empty()) {
+    std::int32_t n = stack.back();
+    stack.pop_back();
+    if (left[n] == kTreeLeaf) continue;
+    depth[left[n]] = depth[n] + 1;
+    depth[right[n]] = depth[n] + 1;
+    stack.push_back(left[n]);
+    stack.push_back(right[n]);
+  }
+  return depth;
+}
+
+std::int32_t TreeModel::ApplyRow(const float* x) const {
+  std::int32_t n = 0;
+  while (left[n] != kTreeLeaf) {
+    float v = x[feature[n]];
+    bool go_left = std::isnan(v) ? missing_go_to_left[n] != 0 : v <= threshold[n];
+    n = go_left ? left[n] : right[n];
+  }
+  return n;
+}
+
+std::int64_t ToFloat32(const double* x, std::size_t n, bool allow_nan, float* out, bool* has_nan, bool allow_inf) {
+  bool nan = false;
+  std::int64_t bad = -1;
+  for (std::size_t i = 0; i < n; ++i) {
+    float f = static_cast<float>(x[i]);
+    out[i] = f;
+    // Rejects: NaN when not allowed, +-inf, finite doubles beyond float32 (they become inf).
+    if (!std::isfinite(f)) {
+      if (std::isnan(f)) {
+        nan = true;
+        if (!allow_nan && bad < 0) bad = static_cast<std::int64_t>(i);
+      } else if (!allow_inf && bad < 0) {
+        bad = static_cast<std::int64_t>(i);
+      }
+    }
+  }
+  *has_nan = nan;
+  return bad;
+}
+
+std::size_t DefaultThreads() {
+  std::size_t n = g_default_threads.load(std::memory_order_relaxed);
+  if (n) return n;
+  if (const char* env = std::getenv("SKBRIDGE_NUM_THREADS")) {
+    long v = std::strtol(env, nullptr, 10);
+    if (v > 0) return static_cast<std::size_t>(v);
+  }
+  unsigned hw = std::thread::hardware_concurrency();
+  return hw ? hw : 1;
+}
+
+void SetDefaultThreads(std::size_t n) { g_default_threads.store(n, std::memory_order_relaxed); }
+
+double PairwiseSum(const double* a, std::size_t n) {
+  // numpy's pairwise_sum (umath loops): blocks of 8 partial sums below 128 elements, halves above.
+  if (n < 8) {
+    double res = 0.;
+    for (std::size_t i = 0; i < n; ++i) res += a[i];
+    return res;
+  }
+  if (n <= 128) {
+    double r[8];
+    for (int j = 0; j < 8; ++j) r[j] = a[j];
+    std::size_t i = 8;
+    for (; i < n - (n % 8); i += 8) {
+      for (int j = 0; j < 8; ++j) r[j] += a[i + j];
+    }
+    double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for (; i < n; ++i) res += a[i];
+    return res;
+  }
+  std::size_t n2 = n / 2;
+  n2 -= n2 % 8;
+  return PairwiseSum(a, n2) + PairwiseSum(a + n2, n - n2);
+}
+
+double AveragePathLength(double n) {
+  // sklearn.ensemble._iforest._average_path_length, element-wise.
+  constexpr double kEulerGamma = 0.57721566490153286060651209008240243;
+  if (n <= 1) return 0.0;
+  if (n == 2) return 1.0;
+  return 2.0 * (std::log(n - 1.0) + kEulerGamma) - 2.0 * (n - 1.0) / n;
+}
+
+void TreeEnsemble::Add(const TreeModel& tree, std::span<const double> node_values, std::size_t width,
+                       std::size_t out_offset, std::span<const std::int32_t> feature_map) {
+  Tree t;
+  t.node_begin = nodes_.size();
+  t.leaf_begin = n_leaves_;
+  t.width = width;
+  t.offset = out_offset;
+  std::vector<std::int32_t> depth = tree.Depths();
+  for (std::size_t n = 0; n < tree.node_count; ++n) {
+    PackedTreeNode node{};
+    const std::int32_t self = static_cast<std::int32_t>(n);
+    if (tree.left[n] == kTreeLeaf) {
+      std::uint32_t slot = static_cast<std::uint32_t>(n_leaves_ - t.leaf_begin);
+      std::memcpy(&node.threshold, &slot, sizeof slot);
+      node.feature = 0;
+      node.left = node.right = self;
+      ++n_leaves_;
+      const double* v = node_values.data() + n * width;
+      leaf_values_.insert(leaf_values_.end(), v, v + width);
+      t.depth = std::max(t.depth, depth[n]);
+    } else {
+      std::int32_t f = tree.feature[n];
+      if (!feature_map.empty()) f = feature_map[static_cast<std::size_t>(f)];
+      min_cols_ = std::max(min_cols_, static_cast<std::size_t>(f) + 1);
+      node.threshold = FloorToFloat(tree.threshold[n]);
+      node.feature = static_cast<std::uint32_t>(f) | (tree.missing_go_to_left[n] ? kMissingLeft : 0u);
+      node.left = tree.left[n];
+      node.right = tree.right[n];
+    }
+    nodes_.push_back(node);
+  }
+  trees_.push_back(t);
+}
+
+namespace {
+
+using PackedNode = PackedTreeNode;
+
+template <bool kNan>
+inline std::int32_t Step(const PackedNode& n, const float* x) {
+  float v = x[n.feature & kFeatureMask];
+  bool go_left = v <= n.threshold;
+  if constexpr (kNan) go_left |= std::isnan(v) & ((n.feature >> 31) != 0);
+  return go_left ? n.left : n.right;
+}
+
+inline bool IsLeaf(const PackedNode& n, std::int32_t self) { return n.left == self && n.right == self; }
+
+inline std::uint32_t Slot(const PackedNode& n) {
+  std::uint32_t s;
+  std::memcpy(&s, &n.threshold, sizeof s);
+  return s;
+}
+
+// L walks through one tree (nodes), each on its own row. After the call idx[k] is a leaf.
+template <bool kNan, std::size_t L>
+inline void WalkRows(const PackedNode* nodes, std::int32_t depth, const float* const* xs, std::int32_t* idx) {
+  for (std::size_t k = 0; k < L; ++k) idx[k] = 0;
+  std::int32_t d = 0;
+  while (d < depth) {
+    std::int32_t steps = std::min<std::int32_t>(depth - d, 8);
+    for (std::int32_t s = 0; s < steps; ++s) {
+      for (std::size_t k = 0; k < L; ++k) idx[k] = Step<kNan>(nodes[idx[k]], xs[k]);
+    }
+    d += steps;
+    if (d < depth) {
+      bool all = true;
+      for (std::size_t k = 0; k < L; ++k) all &= IsLeaf(nodes[idx[k]], idx[k]);
+      if (all) break;
+    }
+  }
+}
+
+}  // namespace
+
+static_assert(sizeof(PackedTreeNode) == 16);
+
+template <bool kNan>
+void TreeEnsemble::AccumulateBlock(const float* x, std::size_t rows, std::size_t cols, double* out,
+                                   std::size_t out_cols) const {
+  const PackedNode* all_nodes = nodes_.data();
+  if (rows >= kLanes) {
+    // Rows in lanes: each tree takes the whole block, 8 rows at a time.
+    for (const Tree& t : trees_) {
+      const PackedNode* nodes = all_nodes + t.node_begin;
+      const double* leaves = leaf_values_.data() + t.leaf_begin * t.width;
+      std::size_t r = 0;
+      for (; r < rows; r += kLanes) {
+        std::size_t lanes = std::min(kLanes, rows - r);
+        const float* xs[kLanes];
+        std::int32_t idx[kLanes];
+        for (std::size_t k = 0; k < kLanes; ++k) xs[k] = x + (r + std::min(k, lanes - 1)) * cols;
+        WalkRows<kNan, kLanes>(nodes, t.depth, xs, idx);
+        for (std::size_t k = 0; k < lanes; ++k) {
+          const double* v = leaves + Slot(nodes[idx[k]]) * t.width;
+          double* o = out + (r + k) * out_cols + t.offset;
+          for (std::size_t j = 0; j < t.width; ++j) o[j] += v[j];
+        }
+      }
+    }
+    return;
+  }
+  // Few rows: walk 8 trees of one row at a time, then add their leaves in tree order.
+  for (std::size_t r = 0; r < rows; ++r) {
+    const float* xr = x + r * cols;
+    double* orow = out + r * out_cols;
+    for (std::size_t t0 = 0; t0 < trees_.size(); t0 += kLanes) {
+      std::size_t lanes = std::min(kLanes, trees_.size() - t0);
+      const PackedNode* base[kLanes];
+      std::int32_t idx[kLanes];
+      std::int32_t depth = 0;
+      for (std::size_t k = 0; k < kLanes; ++k) {
+        const Tree& t = trees_[t0 + std::min(k, lanes - 1)];
+        base[k] = all_nodes + t.node_begin;
+        idx[k] = 0;
+        depth = std::max(depth, t.depth);
+      }
+      for (std::int32_t d = 0; d < depth;) {
+        std::int32_t steps = std::min<std::int32_t>(depth - d, 8);
+        for (std::int32_t s = 0; s < steps; ++s) {
+          for (std::size_t k = 0; k < kLanes; ++k) idx[k] = Step<kNan>(base[k][idx[k]], xr);
+        }
+        d += steps;
+        if (d < depth) {
+          bool all = true;
+          for (std::size_t k = 0; k < kLanes; ++k) all &= IsLeaf(base[k][idx[k]], idx[k]);
+          if (all) break;
+        }
+      }
+      for (std::size_t k = 0; k < lanes; ++k) {
+        const Tree& t = trees_[t0 + k];
+        const double* v = leaf_values_.data() + (t.leaf_begin + Slot(base[k][idx[k]])) * t.width;
+        double* o = orow + t.offset;
+        for (std::size_t j = 0; j < t.width; ++j) o[j] += v[j];
+      }
+    }
+  }
+}
+
+template <bool kNan>
+void TreeEnsemble::ApplyBlock(const float* x, std::size_t rows, std::size_t cols, std::int32_t* leaves) const {
+  const PackedNode* all_nodes = nodes_.data();
+  const std::size_t n_trees = trees_.size();
+  for (std::size_t ti = 0; ti < n_trees; ++ti) {
+    const Tree& t = trees_[ti];
+    const PackedNode* nodes = all_nodes + t.node_begin;
+    for (std::size_t r = 0; r < rows; r += kLanes) {
+      std::size_t lanes = std::min(kLanes, rows - r);
+      const float* xs[kLanes];
+      std::int32_t idx[kLanes];
+      for (std::size_t k = 0; k < kLanes; ++k) xs[k] = x + (r + std::min(k, lanes - 1)) * cols;
+      WalkRows<kNan, kLanes>(nodes, t.depth, xs, idx);
+      for (std::size_t k = 0; k < lanes; ++k) leaves[(r + k) * n_trees + ti] = idx[k];
+    }
+  }
+}
+
+namespace {
+
+// Runs fn(row_begin, row_end) over blocks of rows, on up to `threads` threads (contiguous ranges).
+template <class Fn>
+void ParallelRows(std::size_t rows, std::size_t work_per_row, std::size_t threads, Fn fn) {
+  if (threads == 0) threads = DefaultThreads();
+  // Threads pay off only for enough work: ~ 1 ms of walking per thread.
+  std::size_t max_useful = std::max<std::size_t>(1, rows * work_per_row / (1u << 18));
+  threads = std::min({threads, max_useful, (rows + kBlockRows - 1) / kBlockRows});
+  auto run = [&](std::size_t begin, std::size_t end) {
+    for (std::size_t r = begin; r < end; r += kBlockRows) fn(r, std::min(end, r + kBlockRows));
+  };
+  if (threads <= 1) {
+    run(0, rows);
+    return;
+  }
+  std::size_t per = (rows + threads - 1) / threads;
+  per = (per + kBlockRows - 1) / kBlockRows * kBlockRows;
+  std::vector<std::thread> pool;
+  for (std::size_t i = 1; i < threads; ++i) {
+    std::size_t b = i * per, e = std::min(rows, b + per);
+    if (b < e) pool.emplace_back(run, b, e);
+  }
+  run(0, std::min(rows, per));
+  for (auto& th : pool) th.join();
+}
+
+}  // namespace
+
+void TreeEnsemble::Accumulate(const float* x, std::size_t rows, std::size_t cols, double* out, std::size_t out_cols,
+                              bool nan_possible, std::size_t threads) const {
+  if (trees_.empty() || rows == 0 || cols < min_cols_) return;
+  std::size_t work = trees_.size() * 16;
+  ParallelRows(rows, work, threads, [&](std::size_t b, std::size_t e) {
+    if (nan_possible) AccumulateBlock<true>(x + b * cols, e - b, cols, out + b * out_cols, out_cols);
+    else AccumulateBlock<false>(x + b * cols, e - b, cols, out + b * out_cols, out_cols);
+  });
+}
+
+void TreeEnsemble::Apply(const float* x, std::size_t rows, std::size_t cols, std::int32_t* leaves, bool nan_possible,
+                         std::size_t threads) const {
+  if (trees_.empty() || rows == 0 || cols < min_cols_) return;
+  std::size_t n_trees = trees_.size();
+  ParallelRows(rows, n_trees * 16, threads, [&](std::size_t b, std::size_t e) {
+    if (nan_possible) ApplyBlock<true>(x + b * cols, e - b, cols, leaves + b * n_trees);
+    else ApplyBlock<false>(x + b * cols, e - b, cols, leaves + b * n_trees);
+  });
+}
+
+}  // namespace skbridge::kernels
