@@ -16,6 +16,12 @@ std::shared_ptr<Estimator> DecodePipeline(Fields&);
 // --- linear.cc
 std::shared_ptr<Estimator> DecodeLogisticRegression(Fields&);
 std::shared_ptr<Estimator> DecodeLinearRegression(Fields&);
+std::shared_ptr<Estimator> DecodeLinearClassifier(Fields&);
+std::shared_ptr<Estimator> DecodeSGDClassifier(Fields&);
+std::shared_ptr<Estimator> DecodeRidgeClassifier(Fields&);
+std::shared_ptr<Estimator> DecodeGeneralizedLinear(Fields&);
+std::shared_ptr<Estimator> DecodeSGDOneClassSVM(Fields&);
+std::shared_ptr<Estimator> DecodeRansacRegressor(Fields&);
 // --- end linear
 // --- preprocessing.cc / impute.cc
 // --- end preprocessing
@@ -42,7 +48,44 @@ constexpr Entry kEstimators[] = {
     // --- end compose
     // --- linear
     {"LogisticRegression", {"sklearn.linear_model._logistic", "sklearn.linear_model.logistic"}, &DecodeLogisticRegression},
+    {"LogisticRegressionCV", {"sklearn.linear_model._logistic", "sklearn.linear_model.logistic"}, &DecodeLogisticRegression},
     {"LinearRegression", {"sklearn.linear_model._base", "sklearn.linear_model.base"}, &DecodeLinearRegression},
+    {"Ridge", {"sklearn.linear_model._ridge", "sklearn.linear_model.ridge"}, &DecodeLinearRegression},
+    {"RidgeCV", {"sklearn.linear_model._ridge", "sklearn.linear_model.ridge"}, &DecodeLinearRegression},
+    {"RidgeClassifier", {"sklearn.linear_model._ridge", "sklearn.linear_model.ridge"}, &DecodeRidgeClassifier},
+    {"RidgeClassifierCV", {"sklearn.linear_model._ridge", "sklearn.linear_model.ridge"}, &DecodeRidgeClassifier},
+    {"Lasso", {"sklearn.linear_model._coordinate_descent", "sklearn.linear_model.coordinate_descent"}, &DecodeLinearRegression},
+    {"LassoCV", {"sklearn.linear_model._coordinate_descent", "sklearn.linear_model.coordinate_descent"}, &DecodeLinearRegression},
+    {"ElasticNet", {"sklearn.linear_model._coordinate_descent", "sklearn.linear_model.coordinate_descent"}, &DecodeLinearRegression},
+    {"ElasticNetCV", {"sklearn.linear_model._coordinate_descent", "sklearn.linear_model.coordinate_descent"}, &DecodeLinearRegression},
+    {"MultiTaskLasso", {"sklearn.linear_model._coordinate_descent", "sklearn.linear_model.coordinate_descent"}, &DecodeLinearRegression},
+    {"MultiTaskLassoCV", {"sklearn.linear_model._coordinate_descent", "sklearn.linear_model.coordinate_descent"}, &DecodeLinearRegression},
+    {"MultiTaskElasticNet", {"sklearn.linear_model._coordinate_descent", "sklearn.linear_model.coordinate_descent"}, &DecodeLinearRegression},
+    {"MultiTaskElasticNetCV", {"sklearn.linear_model._coordinate_descent", "sklearn.linear_model.coordinate_descent"}, &DecodeLinearRegression},
+    {"Lars", {"sklearn.linear_model._least_angle", "sklearn.linear_model.least_angle"}, &DecodeLinearRegression},
+    {"LarsCV", {"sklearn.linear_model._least_angle", "sklearn.linear_model.least_angle"}, &DecodeLinearRegression},
+    {"LassoLars", {"sklearn.linear_model._least_angle", "sklearn.linear_model.least_angle"}, &DecodeLinearRegression},
+    {"LassoLarsCV", {"sklearn.linear_model._least_angle", "sklearn.linear_model.least_angle"}, &DecodeLinearRegression},
+    {"LassoLarsIC", {"sklearn.linear_model._least_angle", "sklearn.linear_model.least_angle"}, &DecodeLinearRegression},
+    {"OrthogonalMatchingPursuit", {"sklearn.linear_model._omp", "sklearn.linear_model.omp"}, &DecodeLinearRegression},
+    {"OrthogonalMatchingPursuitCV", {"sklearn.linear_model._omp", "sklearn.linear_model.omp"}, &DecodeLinearRegression},
+    {"BayesianRidge", {"sklearn.linear_model._bayes", "sklearn.linear_model.bayes"}, &DecodeLinearRegression},
+    {"ARDRegression", {"sklearn.linear_model._bayes", "sklearn.linear_model.bayes"}, &DecodeLinearRegression},
+    {"HuberRegressor", {"sklearn.linear_model._huber", "sklearn.linear_model.huber"}, &DecodeLinearRegression},
+    {"QuantileRegressor", {"sklearn.linear_model._quantile"}, &DecodeLinearRegression},
+    {"TheilSenRegressor", {"sklearn.linear_model._theil_sen", "sklearn.linear_model.theil_sen"}, &DecodeLinearRegression},
+    {"RANSACRegressor", {"sklearn.linear_model._ransac", "sklearn.linear_model.ransac"}, &DecodeRansacRegressor},
+    {"SGDClassifier", {"sklearn.linear_model._stochastic_gradient", "sklearn.linear_model.stochastic_gradient"}, &DecodeSGDClassifier},
+    {"SGDRegressor", {"sklearn.linear_model._stochastic_gradient", "sklearn.linear_model.stochastic_gradient"}, &DecodeLinearRegression},
+    {"SGDOneClassSVM", {"sklearn.linear_model._stochastic_gradient"}, &DecodeSGDOneClassSVM},
+    {"Perceptron", {"sklearn.linear_model._perceptron", "sklearn.linear_model.perceptron"}, &DecodeLinearClassifier},
+    {"PassiveAggressiveClassifier", {"sklearn.linear_model._passive_aggressive", "sklearn.linear_model.passive_aggressive"}, &DecodeLinearClassifier},
+    {"PassiveAggressiveRegressor", {"sklearn.linear_model._passive_aggressive", "sklearn.linear_model.passive_aggressive"}, &DecodeLinearRegression},
+    {"PoissonRegressor", {"sklearn.linear_model._glm.glm"}, &DecodeGeneralizedLinear},
+    {"GammaRegressor", {"sklearn.linear_model._glm.glm"}, &DecodeGeneralizedLinear},
+    {"TweedieRegressor", {"sklearn.linear_model._glm.glm"}, &DecodeGeneralizedLinear},
+    {"LinearSVC", {"sklearn.svm._classes", "sklearn.svm.classes"}, &DecodeLinearClassifier},
+    {"LinearSVR", {"sklearn.svm._classes", "sklearn.svm.classes"}, &DecodeLinearRegression},
     // --- end linear
     // --- preprocessing
     // --- end preprocessing
