@@ -4,8 +4,9 @@
 // scikit-learn's _check_unknown + _encode), then turns positions into outputs with tables computed
 // once at decode: infrequent grouping (_default_to_infrequent_mappings), dropped columns
 // (_drop_idx_after_grouping, or drop_idx_ before 1.3), unknown and missing values.
+#include <algorithm>
 #include <cmath>
-#include <limits>
+#include <set>
 
 #include "estimators/estimator.h"
 #include "kernels/encoders.h"
@@ -77,12 +78,12 @@ CategoryLookup ReadCategories(const Value& v, const std::string& path) {
   }
   if (n == 0) throw Error::InvalidModel(fmt::format("{}: no categories", path));
   lookup.SetSize(n);
-  if (numbers.empty() && !(texts.empty() && (nan != kUnknown || none != kUnknown) && v.kind == Kind::kArray &&
-                           v.array->dtype.kind != DTypeKind::kObject)) {
-    lookup.SetText(std::move(texts), std::move(text_pos));
-  } else {
-    lookup.SetNumbers(std::move(numbers), std::move(number_pos));
-  }
+  // Text unless the categories are numbers; an all-missing list is text for object arrays.
+  bool numeric = !numbers.empty() ||
+                 (texts.empty() && v.kind == Kind::kArray && v.array->dtype.kind != DTypeKind::kObject &&
+                  v.array->dtype.kind != DTypeKind::kUnicode && v.array->dtype.kind != DTypeKind::kBytes);
+  if (numeric) lookup.SetNumbers(std::move(numbers), std::move(number_pos));
+  else lookup.SetText(std::move(texts), std::move(text_pos));
   lookup.SetMissing(nan, none);
   for (std::int32_t p : {nan, none}) {
     if (p != kUnknown && static_cast<std::size_t>(p) + 1 != n && static_cast<std::size_t>(p) + 2 != n) {
@@ -463,7 +464,6 @@ class TargetEncoder : public EncoderBase {
 std::shared_ptr<Estimator> DecodeTargetEncoder(Fields& f) {
   auto e = std::make_shared<TargetEncoder>();
   f.ReadCommon(e.get(), false);
-  e->classes.reset();
   e->cats = ReadAllCategories(f);
   const std::size_t nf = e->cats.size();
   e->SetTextInputs();
@@ -541,14 +541,14 @@ class LabelBinarizer : public Estimator {
     if (binary) {
       // label_binarize on data with more than two distinct labels is a multiclass problem, which a
       // binarizer fitted on two classes refuses ("was not fitted with multilabel input").
-      std::vector<std::int32_t> seen;
-      bool many = false;
-      for (std::size_t r = 0; r < x.rows && !many; ++r) {
-        std::int32_t v = p[r] == kUnknown ? -2 - static_cast<std::int32_t>(r) : p[r];
-        if (std::find(seen.begin(), seen.end(), v) == seen.end()) seen.push_back(v);
-        many = seen.size() > 2 && p[r] == kUnknown ? true : seen.size() > 2;
+      std::set<std::string> seen;
+      for (std::size_t r = 0; r < x.rows; ++r) {
+        seen.insert(p[r] == kUnknown ? kernels::CellText(x, r, 0) : lookup.Name(p[r]));
+        if (seen.size() > 2) {
+          throw Error::InvalidInput(fmt::format("{}: the labels hold more than two classes; the binarizer was fitted on two ({})",
+                                                path, lookup.Describe()));
+        }
       }
-      if (many) throw Error::InvalidInput(fmt::format("{}: the labels hold more than two classes; the binarizer was fitted on two ({})", path, lookup.Describe()));
       std::vector<double> out(x.rows);
       for (std::size_t r = 0; r < x.rows; ++r) out[r] = p[r] == 1 ? pos : neg;
       return NumericOutput(x.rows, 1, std::move(out));

@@ -30,6 +30,14 @@ std::shared_ptr<Estimator> DecodeRansacRegressor(Fields&);
 // --- selection.cc / dummy.cc
 // --- end selection
 // --- tree.cc / forest.cc (trees, forests, bagging, isolation forest, random trees embedding)
+std::shared_ptr<Estimator> DecodeDecisionTreeClassifier(Fields&);
+std::shared_ptr<Estimator> DecodeDecisionTreeRegressor(Fields&);
+std::shared_ptr<Estimator> DecodeForestClassifier(Fields&);
+std::shared_ptr<Estimator> DecodeForestRegressor(Fields&);
+std::shared_ptr<Estimator> DecodeBaggingClassifier(Fields&);
+std::shared_ptr<Estimator> DecodeBaggingRegressor(Fields&);
+std::shared_ptr<Estimator> DecodeIsolationForest(Fields&);
+std::shared_ptr<Estimator> DecodeRandomTreesEmbedding(Fields&);
 // --- end tree
 // --- boosting.cc (gradient boosting, hist gradient boosting, AdaBoost, voting, stacking)
 // --- end boosting
@@ -94,6 +102,18 @@ constexpr Entry kEstimators[] = {
     // --- selection
     // --- end selection
     // --- tree
+    {"DecisionTreeClassifier", {"sklearn.tree._classes", "sklearn.tree.tree"}, &DecodeDecisionTreeClassifier},
+    {"ExtraTreeClassifier", {"sklearn.tree._classes", "sklearn.tree.tree"}, &DecodeDecisionTreeClassifier},
+    {"DecisionTreeRegressor", {"sklearn.tree._classes", "sklearn.tree.tree"}, &DecodeDecisionTreeRegressor},
+    {"ExtraTreeRegressor", {"sklearn.tree._classes", "sklearn.tree.tree"}, &DecodeDecisionTreeRegressor},
+    {"RandomForestClassifier", {"sklearn.ensemble._forest", "sklearn.ensemble.forest"}, &DecodeForestClassifier},
+    {"ExtraTreesClassifier", {"sklearn.ensemble._forest", "sklearn.ensemble.forest"}, &DecodeForestClassifier},
+    {"RandomForestRegressor", {"sklearn.ensemble._forest", "sklearn.ensemble.forest"}, &DecodeForestRegressor},
+    {"ExtraTreesRegressor", {"sklearn.ensemble._forest", "sklearn.ensemble.forest"}, &DecodeForestRegressor},
+    {"RandomTreesEmbedding", {"sklearn.ensemble._forest", "sklearn.ensemble.forest"}, &DecodeRandomTreesEmbedding},
+    {"BaggingClassifier", {"sklearn.ensemble._bagging", "sklearn.ensemble.bagging"}, &DecodeBaggingClassifier},
+    {"BaggingRegressor", {"sklearn.ensemble._bagging", "sklearn.ensemble.bagging"}, &DecodeBaggingRegressor},
+    {"IsolationForest", {"sklearn.ensemble._iforest", "sklearn.ensemble.iforest"}, &DecodeIsolationForest},
     // --- end tree
     // --- boosting
     // --- end boosting

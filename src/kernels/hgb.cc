@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <thread>
 
 #include "kernels/tree.h"
@@ -171,6 +172,51 @@ void HgbForest::RawPredict(const double* x, std::size_t rows, double* raw, std::
     pool.emplace_back(run, b0, b1);
   }
   for (auto& th : pool) th.join();
+}
+
+namespace {
+// numpy.max: NaN propagates.
+inline double NanMax(double m, double v) { return (std::isnan(v) || v > m) ? v : m; }
+
+double RowSum(const double* a, std::size_t k, bool pairwise) {
+  if (pairwise) return PairwiseSum(a, k);
+  double s = 0;
+  for (std::size_t j = 0; j < k; ++j) s += a[j];
+  return s;
+}
+}  // namespace
+
+void SoftmaxRows(const double* raw, std::size_t rows, std::size_t k, bool pairwise, double* out) {
+  for (std::size_t r = 0; r < rows; ++r) {
+    const double* a = raw + r * k;
+    double* o = out + r * k;
+    double mx = a[0];
+    for (std::size_t j = 1; j < k; ++j) mx = NanMax(mx, a[j]);
+    for (std::size_t j = 0; j < k; ++j) o[j] = std::exp(a[j] - mx);
+    double s = RowSum(o, k, pairwise);
+    for (std::size_t j = 0; j < k; ++j) o[j] /= s;
+  }
+}
+
+void LogSumExpProbaRows(const double* raw, std::size_t rows, std::size_t k, bool pairwise, bool nan_to_num, double* out) {
+  for (std::size_t r = 0; r < rows; ++r) {
+    const double* a = raw + r * k;
+    double* o = out + r * k;
+    double mx = a[0];
+    for (std::size_t j = 1; j < k; ++j) mx = NanMax(mx, a[j]);
+    if (!std::isfinite(mx)) mx = 0;
+    for (std::size_t j = 0; j < k; ++j) o[j] = std::exp(a[j] - mx);
+    double lse = std::log(RowSum(o, k, pairwise));
+    lse += mx;
+    for (std::size_t j = 0; j < k; ++j) {
+      double p = std::exp(a[j] - lse);
+      if (nan_to_num) {
+        if (std::isnan(p)) p = 0;
+        else if (std::isinf(p)) p = p > 0 ? std::numeric_limits<double>::max() : -std::numeric_limits<double>::max();
+      }
+      o[j] = p;
+    }
+  }
 }
 
 }  // namespace skbridge::kernels

@@ -96,6 +96,19 @@ class HgbForest {
   std::vector<Tree> trees_;
 };
 
+// ---- Links shared by the boosting estimators -------------------------------------------------
+
+/// sklearn.utils.extmath.softmax of each row of `raw` (rows x k) into `out`: subtract the row max,
+/// exp, divide by the row sum. `pairwise`: the row sum is numpy's pairwise sum (a C-ordered array
+/// reduced along its contiguous axis); else a sequential sum (numpy reducing a Fortran-ordered array
+/// along axis 1, as HistGradientBoosting's raw predictions are). They differ only for k >= 8.
+void SoftmaxRows(const double* raw, std::size_t rows, std::size_t k, bool pairwise, double* out);
+
+/// exp(raw - logsumexp(raw)) of each row, with SciPy's classic logsumexp (max m, 0 if not finite;
+/// log(sum(exp(raw - m))) + m) — the multiclass probabilities of the pre-1.1/1.4 loss classes.
+/// nan_to_num applies numpy.nan_to_num to the result (GradientBoosting's MultinomialDeviance).
+void LogSumExpProbaRows(const double* raw, std::size_t rows, std::size_t k, bool pairwise, bool nan_to_num, double* out);
+
 /// Cython's <uint8_t> cast of a double as compiled for x86-64 (see the file comment).
 inline std::uint8_t CategoryByte(double v) {
   if (!(v > -2147483649.0 && v < 2147483648.0)) return 0;  // cvttsd2si's "integer indefinite"

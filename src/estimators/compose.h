@@ -1,0 +1,28 @@
+// Composition helpers shared with transformer families: keeping text columns as text between the
+// steps of a Pipeline / ColumnTransformer / FeatureUnion.
+//
+// Estimator::Run returns numbers. A transformer whose output can hold text (an imputer filling
+// strings, 'passthrough' of text columns, a ColumnTransformer holding them) also implements
+// TableTransformer; the composites call TransformAsTable, which uses it when present and falls
+// back to the numeric Run(kTransform) otherwise.
+#pragma once
+
+#include "estimators/estimator.h"
+
+namespace skbridge::est {
+
+class TableTransformer {
+ public:
+  virtual ~TableTransformer() = default;
+  /// transform, with text columns kept as text (Table::columns) when the output has any.
+  virtual Table TransformTable(const Table& x) const = 0;
+};
+
+/// `e`'s transform of `x` as a Table.
+Table TransformAsTable(const Estimator& e, const Table& x);
+/// A numeric Output as a dense Table (1-d output becomes one column).
+Table OutputAsTable(Output o);
+/// A Table as a numeric Output; text cells are an Error::InvalidInput naming `who`.
+Output TableAsOutput(const Table& t, const std::string& who);
+
+}  // namespace skbridge::est

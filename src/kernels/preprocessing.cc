@@ -1,0 +1,242 @@
+#include "kernels/preprocessing.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+namespace skbridge::kernels {
+
+int VersionNumber(std::string_view version) {
+  int parts[3] = {0, 0, 0};
+  std::size_t i = 0;
+  for (int p = 0; p < 3; ++p) {
+    if (i >= version.size() || version[i] < '0' || version[i] > '9') {
+      if (p == 0) return 0;
+      break;
+    }
+    int v = 0;
+    while (i < version.size() && version[i] >= '0' && version[i] <= '9') v = v * 10 + (version[i++] - '0');
+    parts[p] = std::min(v, 99);
+    if (i < version.size() && version[i] == '.') ++i;
+    else break;
+  }
+  return Version(parts[0], parts[1], parts[2]);
+}
+
+namespace {
+
+// Cephes polevl / p1evl: Horner's scheme; p1evl has an implicit leading coefficient 1.
+double Polevl(double x, const double* coef, int n) {
+  double ans = coef[0];
+  for (int i = 1; i <= n; ++i) ans = ans * x + coef[i];
+  return ans;
+}
+double P1evl(double x, const double* coef, int n) {
+  double ans = x + coef[0];
+  for (int i = 1; i < n; ++i) ans = ans * x + coef[i];
+  return ans;
+}
+
+// Coefficients of Cephes ndtri (Moshier), as scipy ships them.
+constexpr double kS2Pi = 2.50662827463100050242E0;  // sqrt(2 pi)
+constexpr double kP0[5] = {-5.99633501014107895267E1, 9.80010754185999661536E1, -5.66762857469070293439E1,
+                           1.39312609387279679503E1, -1.23916583867381258016E0};
+constexpr double kQ0[8] = {1.95448858338141759834E0, 4.67627912898881538453E0, 8.63602421390890590575E1,
+                           -2.25462687854119370527E2, 2.00260212380060660359E2, -8.20372256168333339912E1,
+                           1.59056225126211695515E1, -1.18331621121330003142E0};
+constexpr double kP1[9] = {4.05544892305962419923E0, 3.15251094599893866154E1, 5.71628192246421288162E1,
+                           4.40805073893200834700E1, 1.46849561928858024014E1, 2.18663306850790267539E0,
+                           -1.40256079171354495875E-1, -3.50424626827848203418E-2, -8.57456785154685413611E-4};
+constexpr double kQ1[8] = {1.57799883256466749731E1, 4.53907635128879210584E1, 4.13172038254672030440E1,
+                           1.50425385692907503408E1, 2.50464946208309415979E0, -1.42182922854787788574E-1,
+                           -3.80806407691578277194E-2, -9.33259480895457427372E-4};
+constexpr double kP2[9] = {3.23774891776946035970E0, 6.91522889068984211695E0, 3.93881025292474443415E0,
+                           1.33303460815807542389E0, 2.01485389549179081538E-1, 1.23716634817820021358E-2,
+                           3.01581553508235416007E-4, 2.65806974686737550832E-6, 6.23974539184983293730E-9};
+constexpr double kQ2[8] = {6.02427039364742014255E0, 3.67983563856160859403E0, 1.37702099489081330271E0,
+                           2.16236993594496635890E-1, 1.34204006088543189037E-2, 3.28014464682127739104E-4,
+                           2.89247864745380683936E-6, 6.79019408009981274425E-9};
+constexpr double kExpM2 = 0.13533528323661269189;  // exp(-2)
+
+}  // namespace
+
+double Ndtri(double y0) {
+  if (y0 == 0.0) return -std::numeric_limits<double>::infinity();
+  if (y0 == 1.0) return std::numeric_limits<double>::infinity();
+  if (!(y0 > 0.0 && y0 < 1.0)) return std::numeric_limits<double>::quiet_NaN();
+  bool negate = true;
+  double y = y0;
+  if (y > 1.0 - kExpM2) {
+    y = 1.0 - y;
+    negate = false;
+  }
+  if (y > kExpM2) {
+    y = y - 0.5;
+    double y2 = y * y;
+    double x = y + y * (y2 * Polevl(y2, kP0, 4) / P1evl(y2, kQ0, 8));
+    return x * kS2Pi;
+  }
+  double x = std::sqrt(-2.0 * std::log(y));
+  double x0 = x - std::log(x) / x;
+  double z = 1.0 / x;
+  double x1 = x < 8.0 ? z * Polevl(z, kP1, 8) / P1evl(z, kQ1, 8) : z * Polevl(z, kP2, 8) / P1evl(z, kQ2, 8);
+  x = x0 - x1;
+  return negate ? -x : x;
+}
+
+double NumpyInterp(double x, const double* xp, const double* fp, std::size_t n) {
+  if (n == 1) return fp[0];  // left, right and the value all equal fp[0]
+  if (std::isnan(x)) return x;
+  if (x > xp[n - 1]) return fp[n - 1];
+  if (x < xp[0]) return fp[0];
+  // Largest j with xp[j] <= x (numpy's binary_search_with_guess returns the same index).
+  std::size_t j = static_cast<std::size_t>(std::upper_bound(xp, xp + n, x) - xp) - 1;
+  if (j == n - 1 || xp[j] == x) return fp[j];
+  double slope = (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j]);
+  double r = slope * (x - xp[j]) + fp[j];
+  if (std::isnan(r)) {
+    r = slope * (x - xp[j + 1]) + fp[j + 1];
+    if (std::isnan(r) && fp[j] == fp[j + 1]) r = fp[j];
+  }
+  return r;
+}
+
+double NumpyRemainder(double a, double b) {
+  double mod = std::fmod(a, b);
+  if (b == 0) return mod;
+  if (mod != 0) {
+    if ((b < 0) != (mod < 0)) mod += b;
+  } else {
+    mod = std::copysign(0.0, b);
+  }
+  return mod;
+}
+
+double YeoJohnson(double x, double l, bool expm1_form) {
+  constexpr double eps = std::numeric_limits<double>::epsilon();
+  if (x >= 0) {
+    if (std::fabs(l) < eps) return std::log1p(x);
+    return expm1_form ? std::expm1(l * std::log1p(x)) / l : (std::pow(x + 1, l) - 1) / l;
+  }
+  // x < 0, and NaN (numpy's `~(x >= 0)` mask sends NaN here).
+  if (std::fabs(l - 2) > eps) {
+    return expm1_form ? -std::expm1((2 - l) * std::log1p(-x)) / (2 - l) : -(std::pow(-x + 1, 2 - l) - 1) / (2 - l);
+  }
+  return -std::log1p(-x);
+}
+
+double BoxCox(double x, double l) {
+  if (std::fabs(l) < 1e-19) return std::log(x);
+  double lx = l * std::log(x);
+  if (lx < 709.78) return std::expm1(lx) / l;
+  return std::copysign(1.0, l) * std::exp(lx - std::log(std::fabs(l))) - 1 / l;
+}
+
+std::int64_t BSplineBasis(const double* t, std::size_t len_t, int k, double x, int nu, bool extrapolate, double* work) {
+  const std::int64_t n = static_cast<std::int64_t>(len_t) - k - 1;
+  if (x != x) return -1;
+  if ((x < t[k] || x > t[n]) && !extrapolate) return -1;
+  std::int64_t l = k + 1;
+  while (l != n && x >= t[l]) ++l;
+  const std::int64_t ell = l - 1;
+
+  double* h = work;
+  double* hh = work + k + 1;
+  h[0] = 1.0;
+  for (int j = 1; j <= k - nu; ++j) {
+    std::memcpy(hh, h, static_cast<std::size_t>(j) * sizeof(double));
+    h[0] = 0.0;
+    for (int q = 1; q <= j; ++q) {
+      double xb = t[ell + q], xa = t[ell + q - j];
+      if (xb == xa) {
+        h[q] = 0.0;
+        continue;
+      }
+      double w = hh[q - 1] / (xb - xa);
+      h[q - 1] += w * (xb - x);
+      h[q] = w * (x - xa);
+    }
+  }
+  for (int j = k - nu + 1; j <= k; ++j) {
+    std::memcpy(hh, h, static_cast<std::size_t>(j) * sizeof(double));
+    h[0] = 0.0;
+    for (int q = 1; q <= j; ++q) {
+      double xb = t[ell + q], xa = t[ell + q - j];
+      if (xb == xa) {
+        h[nu] = 0.0;  // scipy's _deBoor_D zeroes h[m] here
+        continue;
+      }
+      double w = j * hh[q - 1] / (xb - xa);
+      h[q - 1] -= w;
+      h[q] = w;
+    }
+  }
+  return ell;
+}
+
+void BSplineEval(const double* t, std::size_t len_t, int k, const double* c, std::size_t n, std::size_t m, double x,
+                 int nu, bool extrapolate, double* work, double* out) {
+  std::int64_t ell = BSplineBasis(t, len_t, k, x, nu, extrapolate, work);
+  if (ell < 0) {
+    for (std::size_t j = 0; j < m; ++j) out[j] = std::numeric_limits<double>::quiet_NaN();
+    return;
+  }
+  (void)n;
+  for (std::size_t j = 0; j < m; ++j) {
+    double s = 0.0;
+    for (int a = 0; a <= k; ++a) s += c[static_cast<std::size_t>(ell + a - k) * m + j] * work[a];
+    out[j] = s;
+  }
+}
+
+std::vector<double> NanEuclidean(const double* a, std::size_t ra, const double* b, std::size_t rb, std::size_t cols) {
+  // Squared norms of the rows with missing coordinates set to 0.
+  auto norms = [cols](const double* m, std::size_t rows) {
+    std::vector<double> out(rows);
+    for (std::size_t r = 0; r < rows; ++r) {
+      double s = 0;
+      for (std::size_t j = 0; j < cols; ++j) {
+        double v = m[r * cols + j];
+        if (!std::isnan(v)) s += v * v;
+      }
+      out[r] = s;
+    }
+    return out;
+  };
+  std::vector<double> na = norms(a, ra), nb = norms(b, rb);
+  std::vector<double> d(ra * rb);
+  for (std::size_t i = 0; i < ra; ++i) {
+    const double* x = a + i * cols;
+    for (std::size_t k = 0; k < rb; ++k) {
+      const double* y = b + k * cols;
+      double dot = 0, x_where_y_missing = 0, y_where_x_missing = 0;
+      std::size_t present = 0;
+      for (std::size_t j = 0; j < cols; ++j) {
+        bool mx = std::isnan(x[j]), my = std::isnan(y[j]);
+        double xv = mx ? 0.0 : x[j], yv = my ? 0.0 : y[j];
+        dot += xv * yv;
+        if (my) x_where_y_missing += xv * xv;
+        if (mx) y_where_x_missing += yv * yv;
+        present += !mx && !my;
+      }
+      double v = -2 * dot;
+      v += na[i];
+      v += nb[k];
+      v = std::max(v, 0.0);
+      v -= x_where_y_missing;
+      v -= y_where_x_missing;
+      if (v < 0) v = 0;
+      if (present == 0) {
+        d[i * rb + k] = std::numeric_limits<double>::quiet_NaN();
+        continue;
+      }
+      v /= static_cast<double>(present);
+      v *= static_cast<double>(cols);
+      d[i * rb + k] = std::sqrt(v);
+    }
+  }
+  return d;
+}
+
+}  // namespace skbridge::kernels
