@@ -6,7 +6,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev
   zlib1g-dev libbz2-dev liblzma-dev liblz4-dev libssl-dev
-  debootstrap python3
+  debootstrap python3 bc
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -152,6 +152,8 @@ class EncoderBase : public Estimator {
                                           kernels::ColumnLabel(x, c, input.feature_names), r + 1,
                                           kernels::CellText(x, r, c), cats[c].Describe()));
   }
+
+ public:
   void SetTextInputs() {
     input.n_features = cats.size();
     input.is_text.clear();
@@ -265,7 +267,7 @@ Grouping ReadGrouping(Fields& f, const std::vector<CategoryLookup>& cats, bool a
 std::shared_ptr<Estimator> DecodeOneHotEncoder(Fields& f) {
   auto e = std::make_shared<OneHotEncoder>();
   f.ReadCommon(e.get(), false);
-  if (f.Has("_legacy_mode") && f.Bool("_legacy_mode")) {
+  if ((f.Has("_legacy_mode") && f.Bool("_legacy_mode")) || (!f.Has("categories_") && f.Has("feature_indices_"))) {
     throw Error::Unsupported(fmt::format("{}: OneHotEncoder in the legacy integer mode of scikit-learn 0.20-0.21 "
                                          "(n_values / categorical_features) is not supported", f.path()));
   }

@@ -16,6 +16,7 @@
 //                               categorical columns (placed first), check_array on the others.
 // predict uses the raw thresholds (num_threshold / threshold); bin thresholds only serve binned data
 // during fit.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 

@@ -16,7 +16,9 @@
 //   * GLMs (Poisson/Gamma/Tweedie): inverse link of the linear predictor; the link is the object
 //     _link_instance (0.23-1.0) or _base_loss.link (1.1+), else derived from link/power.
 //   * SGDOneClassSVM: coef_ (n,) and offset_ (1,); RANSACRegressor: its fitted estimator_.
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 
 #include "estimators/estimator.h"
@@ -50,35 +52,63 @@ class LinearBase : public Estimator {
   std::vector<double> intercept;  // (k,)
 
  protected:
-  // Scores of the batch into `out` (rows * k); returns the row count. Throws InvalidInput naming
-  // this estimator for a wrong column count or for non-finite input (scikit-learn's check_array
-  // rejects NaN and infinity for every linear model).
-  std::size_t Scores(const Table& x, std::vector<double>* out) const {
-    Table converted;
+  static constexpr std::size_t kBlock = 128;  // rows scored per block when a link follows
+
+  // The batch as a dense matrix with coef.cols columns (converted into *storage when it has
+  // columns). Throws InvalidInput naming this estimator for a wrong column count.
+  const Table& Dense(const Table& x, Table* storage) const {
     const Table* t = &x;
     if (!x.is_dense()) {
-      converted = x.ToDense();
-      t = &converted;
+      *storage = x.ToDense();
+      t = storage;
     }
     if (t->cols != coef.cols) {
       throw Error::InvalidInput(fmt::format("{} ({}) expects {} features, got {}", path, class_path, coef.cols, t->cols));
     }
-    out->resize(t->rows * coef.rows);
-    kernels::LinearScores(t->dense.data(), t->rows, t->cols, coef.v.data(), coef.rows, intercept.data(), out->data());
-    // A NaN or infinite input makes its row's score non-finite (the weights are finite), so the
-    // input scan only runs when some score is; a non-finite score from finite input is genuine
-    // overflow and stays, as in numpy.
-    for (double s : *out) {
-      if (!std::isfinite(s)) {
-        CheckFinite(*t);
+    return *t;
+  }
+
+  // Scores of rows [r0, r0 + n) of t into out (n * k values). scikit-learn's check_array rejects
+  // NaN and infinity for every linear model; a non-finite input makes its row's score non-finite
+  // (the weights are finite), so the input is only scanned when a score is. A non-finite score
+  // from finite input is genuine overflow and stays, as in numpy.
+  void ScoreRows(const Table& t, std::size_t r0, std::size_t n, double* out) const {
+    kernels::LinearScores(t.dense.data() + r0 * t.cols, n, t.cols, coef.v.data(), coef.rows, intercept.data(), out);
+    for (std::size_t i = 0; i < n * coef.rows; ++i) {
+      if (!std::isfinite(out[i])) {
+        CheckFinite(t, r0, n);
         break;
       }
     }
-    return t->rows;
   }
 
-  void CheckFinite(const Table& t) const {
-    for (std::size_t r = 0; r < t.rows; ++r) {
+  // All scores of the batch: rows * k values.
+  std::vector<double> AllScores(const Table& t) const {
+    std::vector<double> out(t.rows * coef.rows);
+    ScoreRows(t, 0, t.rows, out.data());
+    return out;
+  }
+
+  // Calls f(r0, n, scores) for consecutive blocks of at most kBlock rows; scores stay in cache.
+  template <class F>
+  void ForBlocks(const Table& t, F&& f) const {
+    const std::size_t k = coef.rows;
+    double small[kBlock * 4];
+    std::vector<double> large;
+    double* buf = small;
+    if (k > 4) {
+      large.resize(kBlock * k);
+      buf = large.data();
+    }
+    for (std::size_t r0 = 0; r0 < t.rows; r0 += kBlock) {
+      const std::size_t n = std::min(kBlock, t.rows - r0);
+      ScoreRows(t, r0, n, buf);
+      f(r0, n, static_cast<const double*>(buf));
+    }
+  }
+
+  void CheckFinite(const Table& t, std::size_t r0, std::size_t n) const {
+    for (std::size_t r = r0; r < r0 + n; ++r) {
       for (std::size_t c = 0; c < t.cols; ++c) {
         double v = t.dense[r * t.cols + c];
         if (std::isfinite(v)) continue;
@@ -91,12 +121,28 @@ class LinearBase : public Estimator {
     }
   }
 
-  Output ProbaOutput(const std::vector<double>& probs, std::size_t rows, bool log) const {
-    Output o = NumericOutput(rows, classes->size(), probs);
-    if (log) {
-      for (double& v : o.values) v = std::log(v);
+  // Labels classes_[idx(r)] for every row, built in one pass.
+  template <class Index>
+  Output LabelOutput(std::size_t rows, Index&& idx) const {
+    Output o;
+    o.rows = rows;
+    Labels& l = o.labels.emplace();
+    l.type = classes->type;
+    switch (l.type) {
+      case Labels::Type::kInt:
+      case Labels::Type::kBool:
+        l.ints.resize(rows);
+        for (std::size_t r = 0; r < rows; ++r) l.ints[r] = classes->ints[idx(r)];
+        break;
+      case Labels::Type::kFloat:
+        l.floats.resize(rows);
+        for (std::size_t r = 0; r < rows; ++r) l.floats[r] = classes->floats[idx(r)];
+        break;
+      case Labels::Type::kString:
+        l.strings.resize(rows);
+        for (std::size_t r = 0; r < rows; ++r) l.strings[r] = classes->strings[idx(r)];
+        break;
     }
-    for (std::size_t c = 0; c < classes->size(); ++c) o.column_names.push_back(classes->Text(c));
     return o;
   }
 };
@@ -122,38 +168,58 @@ class LinearClassifier : public LinearBase {
 
   Output Run(Method m, const Table& x) const override {
     if (!Has(m)) Unsupported(m);
-    std::vector<double> scores;
-    const std::size_t rows = Scores(x, &scores);
-    const std::size_t k = coef.rows;
+    Table storage;
+    const Table& t = Dense(x, &storage);
+    const std::size_t rows = t.rows, k = coef.rows;
     switch (m) {
-      case Method::kDecisionFunction: return NumericOutput(rows, k == 1 ? 0 : k, std::move(scores));
+      case Method::kDecisionFunction: return NumericOutput(rows, k == 1 ? 0 : k, AllScores(t));
       case Method::kPredict: {
         if (multilabel) {
-          for (double& s : scores) s = s > 0 ? 1.0 : 0.0;
-          Output o = NumericOutput(rows, k, std::move(scores));
+          std::vector<double> y = AllScores(t);
+          for (double& s : y) s = s > 0 ? 1.0 : 0.0;
+          Output o = NumericOutput(rows, k, std::move(y));
           for (std::size_t c = 0; c < classes->size(); ++c) o.column_names.push_back(classes->Text(c));
           return o;
         }
-        if (k == 1) {
-          std::vector<std::size_t> idx(rows);
-          for (std::size_t r = 0; r < rows; ++r) idx[r] = scores[r] > 0 ? 1 : 0;
-          Output o;
-          o.rows = rows;
-          o.labels = classes->Take(idx);
-          return o;
-        }
-        return ArgmaxLabels(*classes, rows, k, scores);
+        // Index of the winning class per row: score > 0 for one column, else the first maximum
+        // (numpy.argmax).
+        std::vector<std::uint32_t> win(rows);
+        ForBlocks(t, [&](std::size_t r0, std::size_t n, const double* s) {
+          for (std::size_t i = 0; i < n; ++i) {
+            const double* si = s + i * k;
+            std::uint32_t best = 0;
+            if (k == 1) {
+              best = si[0] > 0 ? 1 : 0;
+            } else {
+              for (std::uint32_t j = 1; j < k; ++j) {
+                if (si[j] > si[best]) best = j;
+              }
+            }
+            win[r0 + i] = best;
+          }
+        });
+        return LabelOutput(rows, [&](std::size_t r) { return win[r]; });
       }
       case Method::kPredictProba:
       case Method::kPredictLogProba: {
-        std::vector<double> p(rows * (k == 1 ? 2 : k));
-        switch (proba) {
-          case Proba::kLogistic: kernels::OvrProba(scores.data(), rows, k, guard_all_zero, p.data()); break;
-          case Proba::kSoftmax: kernels::SoftmaxProba(scores.data(), rows, k, p.data()); break;
-          case Proba::kModifiedHuber: kernels::ModifiedHuberProba(scores.data(), rows, k, p.data()); break;
-          case Proba::kNone: Unsupported(m);
-        }
-        return ProbaOutput(p, rows, m == Method::kPredictLogProba);
+        const std::size_t width = k == 1 ? 2 : k;
+        Output o = NumericOutput(rows, width, std::vector<double>(rows * width));
+        double* out = o.values.data();
+        ForBlocks(t, [&](std::size_t r0, std::size_t n, const double* s) {
+          double* p = out + r0 * width;
+          switch (proba) {
+            case Proba::kLogistic: kernels::OvrProba(s, n, k, guard_all_zero, p); break;
+            case Proba::kSoftmax: kernels::SoftmaxProba(s, n, k, p); break;
+            case Proba::kModifiedHuber: kernels::ModifiedHuberProba(s, n, k, p); break;
+            case Proba::kNone: break;
+          }
+          if (m == Method::kPredictLogProba) {
+            for (std::size_t i = 0; i < n * width; ++i) p[i] = std::log(p[i]);
+          }
+        });
+        o.column_names.reserve(classes->size());
+        for (std::size_t c = 0; c < classes->size(); ++c) o.column_names.push_back(classes->Text(c));
+        return o;
       }
       default: Unsupported(m);
     }
@@ -171,8 +237,9 @@ class LinearRegressor : public LinearBase {
   bool Has(Method m) const override { return m == Method::kPredict; }
   Output Run(Method m, const Table& x) const override {
     if (m != Method::kPredict) Unsupported(m);
-    std::vector<double> y;
-    const std::size_t rows = Scores(x, &y);
+    Table storage;
+    const Table& t = Dense(x, &storage);
+    std::vector<double> y = AllScores(t);
     switch (link) {
       case Link::kIdentity: break;
       case Link::kExp:
@@ -182,7 +249,7 @@ class LinearRegressor : public LinearBase {
         for (double& v : y) v = kernels::Expit(v);
         break;
     }
-    return NumericOutput(rows, two_d ? coef.rows : 0, std::move(y));
+    return NumericOutput(t.rows, two_d ? coef.rows : 0, std::move(y));
   }
 };
 
@@ -197,19 +264,20 @@ class LinearOneClass : public LinearBase {
   }
   Output Run(Method m, const Table& x) const override {
     if (!Has(m)) Unsupported(m);
-    std::vector<double> d;
-    const std::size_t rows = Scores(x, &d);
-    if (m == Method::kDecisionFunction) return NumericOutput(rows, 0, std::move(d));
+    Table storage;
+    const Table& t = Dense(x, &storage);
+    std::vector<double> d = AllScores(t);
+    if (m == Method::kDecisionFunction) return NumericOutput(t.rows, 0, std::move(d));
     if (m == Method::kScoreSamples) {
       for (double& v : d) v = v + offset;
-      return NumericOutput(rows, 0, std::move(d));
+      return NumericOutput(t.rows, 0, std::move(d));
     }
     Output o;
-    o.rows = rows;
+    o.rows = t.rows;
     o.labels.emplace();
     o.labels->type = Labels::Type::kInt;
-    o.labels->ints.resize(rows);
-    for (std::size_t r = 0; r < rows; ++r) o.labels->ints[r] = d[r] >= 0 ? 1 : -1;
+    o.labels->ints.resize(t.rows);
+    for (std::size_t r = 0; r < t.rows; ++r) o.labels->ints[r] = d[r] >= 0 ? 1 : -1;
     return o;
   }
 };

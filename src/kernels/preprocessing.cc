@@ -240,3 +240,78 @@ std::vector<double> NanEuclidean(const double* a, std::size_t ra, const double* 
 }
 
 }  // namespace skbridge::kernels
+
+namespace skbridge::kernels {
+
+std::size_t FirstRejected(const double* v, std::size_t n, bool allow_nan) {
+  for (std::size_t i = 0; i < n; ++i) {
+    if (std::isinf(v[i]) || (!allow_nan && std::isnan(v[i]))) return i;
+  }
+  return n;
+}
+
+namespace {
+
+struct NamedFunction {
+  std::string_view name;
+  UnaryFunction fn;
+};
+
+// numpy's float64 loops for these ufuncs call the C library (or numpy's own SIMD code, which is
+// accurate to within an ulp or two of it); the simple ones are exact either way.
+const NamedFunction kUnaryFunctions[] = {
+    {"log1p", [](double x) { return std::log1p(x); }},
+    {"expm1", [](double x) { return std::expm1(x); }},
+    {"log", [](double x) { return std::log(x); }},
+    {"log2", [](double x) { return std::log2(x); }},
+    {"log10", [](double x) { return std::log10(x); }},
+    {"exp", [](double x) { return std::exp(x); }},
+    {"exp2", [](double x) { return std::exp2(x); }},
+    {"sqrt", [](double x) { return std::sqrt(x); }},
+    {"cbrt", [](double x) { return std::cbrt(x); }},
+    {"square", [](double x) { return x * x; }},
+    {"abs", [](double x) { return std::fabs(x); }},
+    {"absolute", [](double x) { return std::fabs(x); }},
+    {"fabs", [](double x) { return std::fabs(x); }},
+    {"negative", [](double x) { return -x; }},
+    {"positive", [](double x) { return x; }},
+    {"reciprocal", [](double x) { return 1.0 / x; }},
+    {"sign", [](double x) { return std::isnan(x) ? x : (x > 0 ? 1.0 : (x < 0 ? -1.0 : 0.0)); }},
+    {"sin", [](double x) { return std::sin(x); }},
+    {"cos", [](double x) { return std::cos(x); }},
+    {"tan", [](double x) { return std::tan(x); }},
+    {"arcsin", [](double x) { return std::asin(x); }},
+    {"arccos", [](double x) { return std::acos(x); }},
+    {"arctan", [](double x) { return std::atan(x); }},
+    {"sinh", [](double x) { return std::sinh(x); }},
+    {"cosh", [](double x) { return std::cosh(x); }},
+    {"tanh", [](double x) { return std::tanh(x); }},
+    {"arcsinh", [](double x) { return std::asinh(x); }},
+    {"arccosh", [](double x) { return std::acosh(x); }},
+    {"arctanh", [](double x) { return std::atanh(x); }},
+    {"floor", [](double x) { return std::floor(x); }},
+    {"ceil", [](double x) { return std::ceil(x); }},
+    {"trunc", [](double x) { return std::trunc(x); }},
+    {"rint", [](double x) { return std::nearbyint(x); }},
+    // np.round / np.around with the default decimals=0 round half to even, as rint.
+    {"round", [](double x) { return std::nearbyint(x); }},
+    {"around", [](double x) { return std::nearbyint(x); }},
+    {"isnan", [](double x) { return std::isnan(x) ? 1.0 : 0.0; }},
+    {"nan_to_num",
+     [](double x) {
+       if (std::isnan(x)) return 0.0;
+       if (std::isinf(x)) return x > 0 ? std::numeric_limits<double>::max() : -std::numeric_limits<double>::max();
+       return x;
+     }},
+};
+
+}  // namespace
+
+UnaryFunction NumpyUnaryFunction(std::string_view name) {
+  for (const auto& f : kUnaryFunctions) {
+    if (f.name == name) return f.fn;
+  }
+  return nullptr;
+}
+
+}  // namespace skbridge::kernels

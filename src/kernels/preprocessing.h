@@ -55,3 +55,16 @@ void BSplineEval(const double* t, std::size_t len_t, int k, const double* c, std
 std::vector<double> NanEuclidean(const double* a, std::size_t ra, const double* b, std::size_t rb, std::size_t cols);
 
 }  // namespace skbridge::kernels
+
+namespace skbridge::kernels {
+
+/// Index of the first non-finite value in v[0..n) that check_array would refuse: infinity always,
+/// NaN unless allow_nan. Returns n when every value is acceptable.
+std::size_t FirstRejected(const double* v, std::size_t n, bool allow_nan);
+
+/// An elementwise numpy function FunctionTransformer may hold, by its numpy name ("log1p",
+/// "expm1", "sqrt", "absolute" ...), or nullptr when it is not one skbridge implements.
+using UnaryFunction = double (*)(double);
+UnaryFunction NumpyUnaryFunction(std::string_view name);
+
+}  // namespace skbridge::kernels

@@ -30,12 +30,22 @@ bool DecimalToTwosComplement(std::string_view s, std::vector<std::byte>* out) {
     s.remove_prefix(1);
   }
   if (s.empty() || s.size() > 100000) return false;
-  std::vector<std::uint32_t> mag;  // little-endian base 2^32
   for (char c : s) {
     if (c < '0' || c > '9') return false;
-    std::uint64_t carry = static_cast<std::uint64_t>(c - '0');
+  }
+  // Nine digits per pass over the limbs: the conversion is quadratic, so this keeps a 64 KB literal
+  // (the longest line the reader accepts) in the tens of milliseconds.
+  std::vector<std::uint32_t> mag;  // little-endian base 2^32
+  for (std::size_t i = 0; i < s.size();) {
+    std::size_t n = std::min<std::size_t>(9, s.size() - i);
+    std::uint64_t chunk = 0, scale = 1;
+    for (std::size_t k = 0; k < n; ++k, ++i) {
+      chunk = chunk * 10 + static_cast<std::uint64_t>(s[i] - '0');
+      scale *= 10;
+    }
+    std::uint64_t carry = chunk;
     for (auto& limb : mag) {
-      std::uint64_t x = std::uint64_t(limb) * 10 + carry;
+      std::uint64_t x = std::uint64_t(limb) * scale + carry;
       limb = static_cast<std::uint32_t>(x);
       carry = x >> 32;
     }
@@ -80,20 +90,30 @@ std::string TwosComplementToDecimal(std::span<const std::byte> le) {
       carry = x >> 8;
     }
   }
-  std::string digits;
-  while (!std::all_of(mag.begin(), mag.end(), [](std::uint8_t b) { return b == 0; })) {
-    unsigned rem = 0;
-    for (std::size_t i = mag.size(); i-- > 0;) {
-      unsigned x = (rem << 8) | mag[i];
-      mag[i] = static_cast<std::uint8_t>(x / 10);
-      rem = x % 10;
+  std::vector<std::uint32_t> limbs((mag.size() + 3) / 4, 0);  // little-endian base 2^32
+  for (std::size_t i = 0; i < mag.size(); ++i) limbs[i / 4] |= std::uint32_t(mag[i]) << (8 * (i % 4));
+  while (!limbs.empty() && limbs.back() == 0) limbs.pop_back();
+  // Divide by 10^9 repeatedly: nine digits per pass (the conversion is quadratic in the size).
+  constexpr std::uint32_t kBase = 1000000000;
+  std::vector<std::uint32_t> chunks;  // base 10^9, least significant first
+  while (!limbs.empty()) {
+    std::uint64_t rem = 0;
+    for (std::size_t i = limbs.size(); i-- > 0;) {
+      std::uint64_t x = (rem << 32) | limbs[i];
+      limbs[i] = static_cast<std::uint32_t>(x / kBase);
+      rem = x % kBase;
     }
-    digits.push_back(static_cast<char>('0' + rem));
+    chunks.push_back(static_cast<std::uint32_t>(rem));
+    while (!limbs.empty() && limbs.back() == 0) limbs.pop_back();
   }
-  if (digits.empty()) digits = "0";
-  if (negative) digits.push_back('-');
-  std::reverse(digits.begin(), digits.end());
-  return digits;
+  if (chunks.empty()) return "0";
+  std::string out = negative ? "-" : "";
+  out += std::to_string(chunks.back());
+  for (std::size_t i = chunks.size() - 1; i-- > 0;) {
+    std::string part = std::to_string(chunks[i]);
+    out.append(9 - part.size(), '0').append(part);
+  }
+  return out;
 }
 
 }  // namespace skbridge::pickle

@@ -103,7 +103,11 @@ std::string Value::Repr(std::size_t max_len) const {
   switch (kind) {
     case Kind::kNone: return "None";
     case Kind::kBool: return boolean ? "True" : "False";
-    case Kind::kInt: return IntDecimal();
+    case Kind::kInt:
+      // Like Python's repr, refuse to print thousands of digits: conversion is quadratic, and
+      // messages quote values from untrusted files.
+      if (text.size() > 1024) return fmt::format("<int of {} bytes>", text.size());
+      return IntDecimal();
     case Kind::kFloat: return FloatRepr(real);
     case Kind::kComplex: return fmt::format("({}{}{}j)", FloatRepr(real), imag < 0 ? "" : "+", FloatRepr(imag));
     case Kind::kStr: return QuoteText(text, max_len);

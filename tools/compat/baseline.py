@@ -333,14 +333,20 @@ def cmd_report(args):
                 L.append("None.")
                 L.append("")
                 continue
-            L.append("| case | stage | error (first line) | protocol-2 pickle instead |")
-            L.append("|---|---|---|---|")
+            # One row per distinct (stage, error, outcome with the protocol-2 pickle), listing its cases.
+            groups = {}
             for c in sorted(fails, key=lambda c: c["name"]):
                 alt = c.get("pickle_p2")
                 alt = "" if not alt else alt["status"] if alt["status"] == "same" else \
+                    "fails the same way" if alt["error"] == c["error"] else \
                     "%s: %s" % (alt["status"], alt["error"] or "outputs differ")
-                L.append("| %s | %s | %s | %s |" % (c["name"], "load" if c["status"] == "load_error" else "predict",
-                                                    md_escape(c["error"]), md_escape(alt)))
+                stage = "load" if c["status"] == "load_error" else "predict"
+                groups.setdefault((stage, c["error"] or "", alt), []).append(c["name"])
+            L.append("| stage | error (first line) | protocol-2 pickle instead | cases |")
+            L.append("|---|---|---|---|")
+            for (stage, err, alt), names in sorted(groups.items(), key=lambda kv: (kv[0][0], -len(kv[1]), kv[0][1])):
+                L.append("| %s | %s | %s | %d: %s |" % (stage, md_escape(err), md_escape(alt), len(names),
+                                                       ", ".join(names)))
             L.append("")
 
     L.append("## Silent differences")

@@ -1,0 +1,85 @@
+// Composition: Pipeline, ColumnTransformer (names, indices, masks, slices, selectors, remainder,
+// weights, text passthrough), FeatureUnion, TransformedTargetRegressor, search CVs and threshold
+// classifiers, against real scikit-learn (tests/data/compose and the fixture corpus).
+#include "estimators/family_cases_test.h"
+
+namespace skbridge {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::CsvInput;
+using testing::SourceDir;
+
+fs::path Fixture(const std::string& version, const std::string& file) { return SourceDir() / "tests" / "fixtures" / version / file; }
+
+TEST(Compose, ExtraModelsMatchScikitLearn) {
+  double worst = 0;
+  int ran = testing::RunFamilyCases({"ct_", "pipeline_", "feature_union", "ttr_", "fixed_", "tuned_", "grid_", "broken_ct"}, &worst);
+  EXPECT_GE(ran, 30);
+  std::printf("compose: %d extra cases, worst relative error %g\n", ran, worst);
+}
+
+TEST(Compose, CorpusCasesMatch) {
+  // Cases whose every estimator is in this family or in linear models.
+  const char* cases[] = {"TransformedTargetRegressor_log1p", "FixedThresholdClassifier", "TunedThresholdClassifierCV"};
+  for (const char* version : {"0.23.2", "1.2.1", "1.4.2", "1.9.0"}) {
+    for (const char* name : cases) {
+      fs::path model = Fixture(version, std::string(name) + ".joblib");
+      if (!fs::exists(model)) continue;
+      SCOPED_TRACE(model.string());
+      auto m = Model::Load(model.string());
+      Table x = TableFromNpy(Fixture(version, std::string("inputs/") + (std::string(name).starts_with("Transformed") ? "regression" : "binary") + ".npy").string());
+      for (Method method : m->methods()) {
+        fs::path want = Fixture(version, std::string(name) + "." + MethodName(method) + ".npy");
+        if (!fs::exists(want)) continue;
+        testing::ExpectMatchesNpy(m->Run(method, x), want, model.string() + " " + MethodName(method));
+      }
+    }
+  }
+}
+
+TEST(Compose, ColumnTransformerInputSpec) {
+  // Fitted on a DataFrame: names, and text for the columns its encoders take with text categories
+  // (the slice 'color':'city' also takes the numeric column b).
+  auto m = Model::Load((SourceDir() / "tests/data/compose/1.9.0/ct_slices.pkl").string());
+  EXPECT_EQ(m->input().feature_names, (std::vector<std::string>{"a", "color", "b", "size", "city", "k"}));
+  EXPECT_EQ(m->input().is_text, (std::vector<bool>{false, true, false, true, true, false}));
+}
+
+TEST(Compose, PipelineInputComesFromFirstStep) {
+  auto m = Model::Load((SourceDir() / "tests/data/compose/1.9.0/pipeline_ct_logreg.pkl").string());
+  EXPECT_EQ(m->input().feature_names.size(), 6u);
+  ASSERT_TRUE(m->classes().has_value());
+  EXPECT_TRUE(m->Has(Method::kPredictProba));
+  EXPECT_FALSE(m->Has(Method::kTransform));
+}
+
+TEST(Compose, PassthroughLastStepOnlyTransforms) {
+  auto m = Model::Load((SourceDir() / "tests/data/compose/1.9.0/pipeline_passthrough_last.pkl").string());
+  EXPECT_EQ(m->methods(), std::vector<Method>{Method::kTransform});
+}
+
+TEST(Compose, ColumnTransformerColumnsByName) {
+  // Columns are matched by name: a reordered input gives the same output.
+  auto m = Model::Load((SourceDir() / "tests/data/compose/1.9.0/ct_slices.pkl").string());
+  fs::path csv = SourceDir() / "tests/data/compose/1.9.0/inputs/frame.csv";
+  Output a = m->Run(Method::kTransform, CsvInput(csv));
+  Output b = m->Run(Method::kTransform, CsvInput(csv, {"k", "city", "size", "b", "color", "a"}));
+  EXPECT_EQ(a.values, b.values);
+  try {
+    m->Run(Method::kTransform, CsvInput(csv, {"k", "city", "size", "b", "color"}));
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(e.message().find("'a'"), std::string::npos) << e.message();
+  }
+}
+
+TEST(Compose, TextPassthroughFeedsEncoder) {
+  // ColumnTransformer passes a text column through; the next step's encoder takes it as text.
+  auto m = Model::Load((SourceDir() / "tests/data/compose/1.9.0/ct_text_passthrough_pipeline.pkl").string());
+  fs::path csv = SourceDir() / "tests/data/compose/1.9.0/inputs/frame.csv";
+  EXPECT_NO_THROW(m->Run(Method::kTransform, CsvInput(csv)));
+}
+
+}  // namespace
+}  // namespace skbridge

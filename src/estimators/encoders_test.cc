@@ -1,0 +1,92 @@
+// Encoders: the extra models of tests/data/compose (drop/infrequent/missing/unknown variants,
+// multiclass TargetEncoder, LabelBinarizer labels) against real scikit-learn, the fixture corpus's
+// encoders, and the errors for unknown categories, bad input and broken fitted state.
+#include "estimators/family_cases_test.h"
+
+namespace skbridge {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::CsvInput;
+using testing::SourceDir;
+
+fs::path Fixture(const std::string& version, const std::string& file) { return SourceDir() / "tests" / "fixtures" / version / file; }
+
+TEST(Encoders, ExtraModelsMatchScikitLearn) {
+  double worst = 0;
+  int ran = testing::RunFamilyCases({"ohe_", "oe_", "te_", "lb_", "le_", "broken_ohe", "broken_oe"}, &worst);
+  EXPECT_GE(ran, 20);
+  std::printf("encoders: %d extra cases, worst relative error %g\n", ran, worst);
+}
+
+TEST(Encoders, CorpusCasesMatch) {
+  const char* cases[] = {"OneHotEncoder", "OneHotEncoder_dense_drop_first", "OneHotEncoder_drop_if_binary", "OrdinalEncoder"};
+  for (const char* version : {"0.23.2", "1.2.1", "1.4.2", "1.9.0"}) {
+    for (const char* name : cases) {
+      fs::path model = Fixture(version, std::string(name) + ".joblib");
+      if (!fs::exists(model)) continue;
+      SCOPED_TRACE(model.string());
+      auto m = Model::Load(model.string());
+      Table x = CsvInput(Fixture(version, "inputs/cats.csv"));
+      Output o = m->Run(Method::kTransform, x);
+      testing::ExpectMatchesNpy(o, Fixture(version, std::string(name) + ".transform.npy"), model.string());
+    }
+  }
+}
+
+TEST(Encoders, InputSpecMarksTextColumns) {
+  auto m = Model::Load(Fixture("1.9.0", "OneHotEncoder.joblib").string());
+  ASSERT_EQ(m->input().feature_names, (std::vector<std::string>{"color", "size", "city"}));
+  EXPECT_EQ(m->input().is_text, (std::vector<bool>{true, true, true}));
+}
+
+TEST(Encoders, UnknownCategoryNamesColumnRowAndValue) {
+  auto m = Model::Load(Fixture("1.9.0", "OneHotEncoder.joblib").string());
+  Table x = CsvInput(Fixture("1.9.0", "inputs/cats.csv"));
+  x.columns[2].strings[3] = "atlantis";
+  try {
+    m->Run(Method::kTransform, x);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidInput);
+    EXPECT_NE(e.message().find("'city' (#3) row 4: unknown category 'atlantis'"), std::string::npos) << e.message();
+    EXPECT_NE(e.message().find("'cairo'"), std::string::npos) << e.message();
+  }
+}
+
+TEST(Encoders, MissingCellIsUnknownWithoutNanCategory) {
+  auto m = Model::Load(Fixture("1.9.0", "OrdinalEncoder.joblib").string());
+  Table x = CsvInput(Fixture("1.9.0", "inputs/cats.csv"));
+  x.columns[0].missing.assign(x.rows, 0);
+  x.columns[0].missing[1] = 1;
+  try {
+    m->Run(Method::kTransform, x);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(e.message().find("'color' (#1) row 2: unknown category a missing value"), std::string::npos) << e.message();
+  }
+}
+
+TEST(Encoders, WrongColumnCount) {
+  auto m = Model::Load(Fixture("1.9.0", "OneHotEncoder.joblib").string());
+  Table x = CsvInput(Fixture("1.9.0", "inputs/cats.csv"), {"color", "size"});
+  try {
+    m->Run(Method::kTransform, x);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidInput);
+  }
+}
+
+TEST(Encoders, LabelEncoderIsATransformerOfOneColumn) {
+  auto m = Model::Load(Fixture("1.9.0", "LabelEncoder.joblib").string());
+  ASSERT_TRUE(m->classes().has_value());
+  EXPECT_EQ(m->classes()->strings, (std::vector<std::string>{"ant", "bee", "cat"}));
+  EXPECT_EQ(m->input().n_features, 1u);
+  EXPECT_EQ(m->input().is_text, std::vector<bool>{true});
+  Table x = Table::Dense(2, 2, {0, 1, 2, 3});
+  EXPECT_THROW(m->Run(Method::kTransform, x), Error);
+}
+
+}  // namespace
+}  // namespace skbridge
