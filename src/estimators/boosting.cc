@@ -5,8 +5,8 @@
 // trees being the DecisionTreeRegressor objects of estimators_ (n_stages, K). scikit-learn adds
 // `scale * value[leaf]` per stage in sklearn/ensemble/_gradient_boosting.pyx (predict_stages) on
 // float32 inputs; we add the same products (precomputed per leaf) in the same order through
-// kernels::TreeEnsemble. predict_stages compares `x <= threshold` and ignores missing_go_to_left,
-// so NaN always goes right.
+// kernels::TreeEnsemble. predict_stages compares `x <= threshold` and ignores missing_go_to_left
+// (NaN would go right), but every version's predict first rejects non-finite input.
 //
 // The init estimator and the link changed across versions:
 //   <= 0.20   init_ is MeanEstimator / QuantileEstimator / LogOddsEstimator / ScaledLogOddsEstimator /
@@ -180,8 +180,7 @@ class GradientBoosting : public Estimator {
   Link link = Link::kIdentity;
   bool legacy = false;        // old loss classes (< 1.4)
   std::size_t K = 1;          // trees per stage
-  bool allow_nan = false;     // the trees' input validation accepts NaN (>= 1.3)
-  kernels::TreeEnsemble trees;
+  std::shared_ptr<kernels::HgbForest> trees;  // numeric splits only; leaves hold learning_rate * value
   // Init: a constant raw vector, or an estimator run on the (float32-valued) input.
   std::vector<double> init_raw;                 // K values when constant
   std::shared_ptr<const Estimator> init_est;    // else
@@ -200,20 +199,24 @@ class GradientBoosting : public Estimator {
     const std::size_t n = d.rows, F = d.cols;
     std::vector<float> x32(n * F);
     bool has_nan = false;
-    std::int64_t bad = kernels::ToFloat32(d.dense.data(), n * F, allow_nan, x32.data(), &has_nan);
+    // GradientBoosting validates its input itself (dtype float32, all finite) in every version: NaN
+    // and values beyond float32 are rejected even where the trees alone would route NaN.
+    std::int64_t bad = kernels::ToFloat32(d.dense.data(), n * F, false, x32.data(), &has_nan);
     if (bad >= 0) {
       double v = d.dense[static_cast<std::size_t>(bad)];
-      throw Error::InvalidInput(fmt::format("{} ({}): input row {}, column {} holds {}, which scikit-learn rejects{}", path, class_path,
+      throw Error::InvalidInput(fmt::format("{} ({}): input row {}, column {} holds {}, which scikit-learn rejects ({})", path, class_path,
                                             bad / static_cast<std::int64_t>(F), bad % static_cast<std::int64_t>(F), v,
-                                            std::isnan(v) ? " (NaN is accepted from scikit-learn 1.3)" : " (not finite in float32)"));
+                                            std::isnan(v) ? "gradient boosting does not accept NaN" : "not finite in float32"));
     }
     std::vector<double> raw(n * K);
     if (init_est) {
       InitFromEstimator(x32, n, F, raw);
+      std::vector<double> xd(x32.begin(), x32.end());
+      trees->RawPredict(xd.data(), n, raw.data(), 0, true);
     } else {
-      for (std::size_t r = 0; r < n; ++r) std::copy(init_raw.begin(), init_raw.end(), raw.begin() + static_cast<std::ptrdiff_t>(r * K));
+      std::vector<double> xd(x32.begin(), x32.end());
+      trees->RawPredict(xd.data(), n, raw.data());  // the baseline is the constant init
     }
-    trees.Accumulate(x32.data(), n, F, raw.data(), K, has_nan);
     return raw;
   }
 
@@ -365,6 +368,20 @@ void ReadInit(Fields& f, GradientBoosting* e) {
   if (!VersionAtLeast(f.version(), 0, 21)) {
     throw Error::Unsupported(fmt::format("{}: a {} init estimator in a model written by scikit-learn {} is not supported", ip, cls, f.version()));
   }
+  // GradientBoosting fits and runs init_ on float32 input. An estimator that kept float32 fitted
+  // arrays (a linear model's coef_, ...) then predicts in float32 through BLAS, whose rounding and
+  // summation order cannot be reproduced to 1e-9; refuse rather than return float32-level errors.
+  if (st && st->kind == Kind::kDict) {
+    for (const auto& [k, v] : st->entries) {
+      if (k->is_text() && !k->text.empty() && k->text.back() == '_' && v->kind == Kind::kArray &&
+          v->array->dtype.kind == DTypeKind::kFloat && v->array->dtype.itemsize == 4) {
+        throw Error::Unsupported(fmt::format(
+            "{}: the init estimator {} was fitted on float32 input ({} is float32), so scikit-learn computes its "
+            "predictions in float32 with BLAS, which skbridge cannot reproduce within 1e-9",
+            ip, cls, k->text));
+      }
+    }
+  }
   e->init_est = f.ctx().Decode(*init, ip);
   e->init_proba = e->classifier;
   Method need = e->init_proba ? Method::kPredictProba : Method::kPredict;
@@ -407,7 +424,8 @@ std::shared_ptr<Estimator> DecodeGradientBoosting(Fields& f) {
   if (stages == 0) f.Fail("estimators_", "is empty: the model is not fitted");
   e->K = K;
   const double lr = f.Float("learning_rate");
-  std::string tree_version;
+  std::vector<kernels::HgbTreeSpec> trees;
+  std::size_t n_features = e->input.n_features;
   for (std::size_t s = 0; s < stages; ++s) {
     for (std::size_t k = 0; k < K; ++k) {
       // Object arrays list items in memory order; estimators_ is C-ordered unless flagged.
@@ -423,16 +441,40 @@ std::shared_ptr<Estimator> DecodeGradientBoosting(Fields& f) {
       if (e->input.n_features && tree.n_features != e->input.n_features) {
         throw Error::InvalidModel(fmt::format("{}.tree_: has {} features, the model {}", tp, tree.n_features, e->input.n_features));
       }
-      if (s == 0 && k == 0) tree_version = tf.version();
-      std::fill(tree.missing_go_to_left.begin(), tree.missing_go_to_left.end(), 0);  // predict_stages ignores it
-      std::vector<double> vals(tree.node_count);
-      for (std::size_t nd = 0; nd < tree.node_count; ++nd) vals[nd] = lr * tree.value(nd)[0];
-      e->trees.Add(tree, vals, 1, k);
+      // predict_stages: x <= threshold on float32 x, NaN (never accepted) right, missing_go_to_left
+      // ignored; the leaf adds scale * value.
+      kernels::HgbTreeSpec spec;
+      const std::size_t nn = tree.node_count;
+      spec.value.resize(nn);
+      spec.feature.resize(nn);
+      spec.threshold = tree.threshold;
+      spec.left.resize(nn);
+      spec.right.resize(nn);
+      spec.is_leaf.resize(nn);
+      for (std::size_t nd = 0; nd < nn; ++nd) {
+        spec.is_leaf[nd] = tree.is_leaf(nd);
+        spec.value[nd] = lr * tree.value(nd)[0];
+        spec.feature[nd] = spec.is_leaf[nd] ? 0 : tree.feature[nd];
+        spec.left[nd] = tree.left[nd];
+        spec.right[nd] = tree.right[nd];
+      }
+      trees.push_back(std::move(spec));
     }
   }
-  if (!e->input.n_features) e->input.n_features = e->trees.min_cols();
-  e->allow_nan = VersionAtLeast(tree_version, 1, 3);
+  if (!n_features) {
+    for (const auto& t : trees) {
+      for (std::size_t nd = 0; nd < t.feature.size(); ++nd) n_features = std::max<std::size_t>(n_features, t.feature[nd] + 1);
+    }
+    e->input.n_features = n_features;
+  }
   ReadInit(f, e.get());
+  auto forest = std::make_shared<kernels::HgbForest>(n_features, K, e->init_est ? std::vector<double>(K, 0.0) : e->init_raw,
+                                                     std::vector<std::vector<std::uint32_t>>{}, false);
+  for (std::size_t i = 0; i < trees.size(); ++i) {
+    std::string err = forest->Add(trees[i]);
+    if (!err.empty()) throw Error::InvalidModel(fmt::format("{}[{}, {}].tree_.nodes: {}", f.At("estimators_"), i / K, i % K, err));
+  }
+  e->trees = std::move(forest);
   return e;
 }
 

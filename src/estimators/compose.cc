@@ -22,7 +22,7 @@ Table OutputAsTable(Output o) {
     t.rows = o.rows;
     t.cols = o.cols;
     if (o.column_names.size() == o.cols) t.names = o.column_names;
-    const auto& cells = o.labels->strings;
+    auto& cells = o.labels->strings;
     for (std::size_t c = 0; c < o.cols; ++c) {
       Column col;
       col.is_string = true;
@@ -30,9 +30,9 @@ Table OutputAsTable(Output o) {
       col.strings.resize(o.rows);
       col.missing.assign(o.rows, 0);
       for (std::size_t r = 0; r < o.rows; ++r) {
-        const std::string& s = cells[r * o.cols + c];
+        std::string& s = cells[r * o.cols + c];
         if (s.empty()) col.missing[r] = 1;
-        else col.strings[r] = s;
+        else col.strings[r] = std::move(s);
       }
       t.columns.push_back(std::move(col));
     }
@@ -66,25 +66,44 @@ Table TransformAsTable(const Estimator& e, const Table& x) {
   return OutputAsTable(e.Run(Method::kTransform, x));
 }
 
-Output TableAsOutput(const Table& t, const std::string& who) {
+Output TableAsOutput(const Table& t) {
   if (t.is_dense()) {
     Output o = NumericOutput(t.rows, t.cols, t.dense);
     o.column_names = t.names;
     return o;
   }
+  bool text = false;
+  for (const Column& col : t.columns) {
+    if (!col.is_string) continue;
+    for (std::size_t r = 0; r < t.rows && !text; ++r) text = col.missing.empty() || !col.missing[r];
+  }
+  if (!text) {
+    Table d = t.ToDense();
+    Output o = NumericOutput(d.rows, d.cols, std::move(d.dense));
+    o.column_names = t.names;
+    return o;
+  }
+  // Output with text: every cell as text, row-major in `labels` ("" where missing), as
+  // SimpleImputer returns text (see impute.cc); numbers in their shortest round-trip form.
+  Output o;
+  o.rows = t.rows;
+  o.cols = t.cols;
+  o.column_names = t.names;
+  Labels cells;
+  cells.type = Labels::Type::kString;
+  cells.strings.resize(t.rows * t.cols);
   for (std::size_t c = 0; c < t.cols; ++c) {
     const Column& col = t.columns[c];
-    if (!col.is_string) continue;
     for (std::size_t r = 0; r < t.rows; ++r) {
-      if (col.missing.empty() || !col.missing[r]) {
-        throw Error::InvalidInput(fmt::format("{}: output column {} holds text ('{}' in row {}); skbridge returns numbers only",
-                                              who, kernels::ColumnLabel(t, c), col.strings[r], r + 1));
+      std::string& cell = cells.strings[r * t.cols + c];
+      if (col.is_string) {
+        if (col.missing.empty() || !col.missing[r]) cell = col.strings[r];
+      } else if (!std::isnan(col.numbers[r])) {
+        cell = fmt::format("{}", col.numbers[r]);
       }
     }
   }
-  Table d = t.ToDense();
-  Output o = NumericOutput(d.rows, d.cols, std::move(d.dense));
-  o.column_names = t.names;
+  o.labels = std::move(cells);
   return o;
 }
 
@@ -159,7 +178,7 @@ class Pipeline : public Estimator, public TableTransformer {
       buf = TransformAsTable(*step, *cur);
       cur = &buf;
     }
-    if (!last) return TableAsOutput(*cur, path);
+    if (!last) return TableAsOutput(*cur);
     return last->Run(m, *cur);
   }
 
@@ -255,7 +274,7 @@ class ColumnTransformer : public Estimator, public TableTransformer {
   bool Has(Method m) const override { return m == Method::kTransform; }
   Output Run(Method m, const Table& x) const override {
     if (m != Method::kTransform) Unsupported(m);
-    return TableAsOutput(TransformTable(x), path);
+    return TableAsOutput(TransformTable(x));
   }
 
   Table TransformTable(const Table& x) const override {
@@ -545,7 +564,7 @@ class FeatureUnion : public Estimator, public TableTransformer {
   bool Has(Method m) const override { return m == Method::kTransform; }
   Output Run(Method m, const Table& x) const override {
     if (m != Method::kTransform) Unsupported(m);
-    return TableAsOutput(TransformTable(x), path);
+    return TableAsOutput(TransformTable(x));
   }
   Table TransformTable(const Table& x) const override {
     std::vector<Table> outs;

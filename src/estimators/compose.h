@@ -20,9 +20,12 @@ class TableTransformer {
 
 /// `e`'s transform of `x` as a Table.
 Table TransformAsTable(const Estimator& e, const Table& x);
-/// A numeric Output as a dense Table (1-d output becomes one column).
+/// An Output as a Table: numbers as a dense table (1-d output becomes one column), text output
+/// (see TableAsOutput) as text columns.
 Table OutputAsTable(Output o);
-/// A Table as a numeric Output; text cells are an Error::InvalidInput naming `who`.
-Output TableAsOutput(const Table& t, const std::string& who);
+/// A Table as an Output: numbers when it holds no text; otherwise every cell as text in `labels`
+/// (Labels::Type::kString, rows x cols row-major, "" where missing), the convention SimpleImputer
+/// uses for text output (impute.cc); OutputAsTable reads it back.
+Output TableAsOutput(const Table& t);
 
 }  // namespace skbridge::est

@@ -173,7 +173,9 @@ class OneHotEncoder : public EncoderBase {
   };
   std::vector<Feature> features;
   std::size_t n_out = 0;
-  std::vector<std::string> out_names;
+  std::vector<std::string> out_names;     // "<feature>_<category>"
+  std::vector<std::size_t> out_feature;   // input feature of each output column
+  std::vector<std::string> out_category;  // its category ("infrequent_sklearn" for the group)
 
   Output Run(Method m, const Table& x) const override {
     if (m != Method::kTransform) Unsupported(m);
@@ -198,7 +200,14 @@ class OneHotEncoder : public EncoderBase {
       }
     }
     Output res = NumericOutput(rows, n_out, std::move(out));
-    res.column_names = out_names;
+    if (input.feature_names.empty() && x.names.size() == nf) {
+      // Fitted without feature names (e.g. after an imputer in a pipeline): name the outputs
+      // after the input table's columns, as get_feature_names_out(input_features) does.
+      res.column_names.reserve(n_out);
+      for (std::size_t k = 0; k < n_out; ++k) res.column_names.push_back(x.names[out_feature[k]] + "_" + out_category[k]);
+    } else {
+      res.column_names = out_names;
+    }
     return res;
   }
 };
@@ -321,7 +330,10 @@ std::shared_ptr<Estimator> DecodeOneHotEncoder(Fields& f) {
       feat.unknown = column_of(grouped[(*g.infrequent[i])[0]]);
     }
     for (std::size_t k = 0; k < n_grouped; ++k) {
-      if (!(d && static_cast<std::int64_t>(k) == *d)) e->out_names.push_back(names[i] + "_" + grouped_names[k]);
+      if (d && static_cast<std::int64_t>(k) == *d) continue;
+      e->out_names.push_back(names[i] + "_" + grouped_names[k]);
+      e->out_feature.push_back(i);
+      e->out_category.push_back(grouped_names[k]);
     }
     offset += n_grouped - (d ? 1 : 0);
     e->features.push_back(std::move(feat));

@@ -133,6 +133,10 @@ class VotingClassifier : public Estimator {
     if (!Has(m)) Unsupported(m);
     const std::size_t n = x.rows, C = classes->size(), E = estimators.size();
     if (m == Method::kTransform) {
+      if (soft && !flatten) {
+        throw Error::Unsupported(fmt::format("{} ({}): transform with flatten_transform=False returns a 3-d array "
+                                             "(n_estimators, n_samples, n_classes), which skbridge outputs cannot hold", path, class_path));
+      }
       if (soft) {
         auto p = Probas(x);
         std::vector<double> out(n * E * C);
@@ -305,16 +309,8 @@ std::shared_ptr<Estimator> DecodeVotingClassifier(Fields& f) {
   std::string voting = f.Str("voting");
   if (voting != "hard" && voting != "soft") f.Fail("voting", fmt::format("unknown voting '{}'", voting));
   e->soft = voting == "soft";
-  if (f.IsNone("flatten_transform")) {
-    // 0.20's default (None) returned the 3-d array of probabilities from transform.
-    e->flatten = !e->soft;
-  } else {
-    e->flatten = f.Bool("flatten_transform");
-  }
-  if (e->soft && !e->flatten) {
-    // A (n_estimators, n_samples, n_classes) transform has no 2-d form; everything else works.
-    e->flatten = false;
-  }
+  // 0.20's default flatten_transform=None kept the 3-d array of probabilities, like False.
+  e->flatten = !f.IsNone("flatten_transform") && f.Bool("flatten_transform");
   for (std::size_t i = 0; i < e->estimators.size(); ++i) {
     Method need = e->soft ? Method::kPredictProba : Method::kPredict;
     if (!e->estimators[i]->Has(need)) f.Fail("estimators_", fmt::format("estimator {} has no {}", i, MethodName(need)));

@@ -69,9 +69,10 @@ class LinearBase : public Estimator {
   }
 
   // Scores of rows [r0, r0 + n) of t into out (n * k values). scikit-learn's check_array rejects
-  // NaN and infinity for every linear model; a non-finite input makes its row's score non-finite
-  // (the weights are finite), so the input is only scanned when a score is. A non-finite score
-  // from finite input is genuine overflow and stays, as in numpy.
+  // NaN and infinity for every linear model; a non-finite input always makes its row's score
+  // non-finite (NaN * w is NaN, inf * w is inf or NaN), so the input is only scanned when a score
+  // is. A non-finite score from finite input (overflow, or weights a diverged fit left non-finite)
+  // stays, as in numpy.
   void ScoreRows(const Table& t, std::size_t r0, std::size_t n, double* out) const {
     kernels::LinearScores(t.dense.data() + r0 * t.cols, n, t.cols, coef.v.data(), coef.rows, intercept.data(), out);
     for (std::size_t i = 0; i < n * coef.rows; ++i) {
@@ -192,7 +193,7 @@ class LinearClassifier : public LinearBase {
               best = si[0] > 0 ? 1 : 0;
             } else {
               for (std::uint32_t j = 1; j < k; ++j) {
-                if (si[j] > si[best]) best = j;
+                if (si[j] > si[best] || (std::isnan(si[j]) && !std::isnan(si[best]))) best = j;  // NaN wins, as in numpy
               }
             }
             win[r0 + i] = best;
@@ -349,6 +350,12 @@ Matrix SparseToDense(const Value& v, const std::string& path) {
 // whether coef_ was 2-d.
 bool ReadWeights(Fields& f, LinearBase* e, std::string_view intercept_name = "intercept_") {
   const std::size_t n_features = e->input.n_features;
+  if (!f.Has("coef_") && f.Has("raw_coef_")) {
+    // liblinear models before 0.15 computed coef_/intercept_ from raw_coef_ in properties.
+    throw Error::Unsupported(fmt::format("{}: {} (written by scikit-learn {}) keeps only raw_coef_ (pre-0.15 liblinear layout), "
+                                         "which is not supported",
+                                         f.path(), f.class_path(), f.version()));
+  }
   const Value& c = f.Get("coef_");
   bool two_d;
   if (IsSparse(c)) {
@@ -363,9 +370,6 @@ bool ReadWeights(Fields& f, LinearBase* e, std::string_view intercept_name = "in
     e->coef = f.Matrix2D("coef_", std::nullopt, n_features ? std::optional<std::size_t>(n_features) : std::nullopt);
   }
   if (e->coef.rows == 0) f.Fail("coef_", "is empty");
-  for (double w : e->coef.v) {
-    if (!std::isfinite(w)) f.Fail("coef_", "holds NaN or infinite weights");
-  }
   std::vector<double> b = ToDoubles(f.Get(intercept_name), f.At(intercept_name));
   if (b.size() == 1 && e->coef.rows > 1) b.assign(e->coef.rows, b[0]);
   if (b.size() != e->coef.rows) {
@@ -376,7 +380,7 @@ bool ReadWeights(Fields& f, LinearBase* e, std::string_view intercept_name = "in
   return two_d;
 }
 
-// Fields of a nested helper object (LabelBinarizer, LabelEncoder ...), or nullopt when absent.
+// A nested helper object (LabelBinarizer, LabelEncoder, a loss ...), or nullptr when absent.
 const Value* Nested(Fields& f, std::string_view name) {
   const Value* v = f.Find(name);
   return v && v->kind == Kind::kObject ? v : nullptr;
@@ -561,9 +565,6 @@ std::shared_ptr<Estimator> DecodeSGDOneClassSVM(Fields& f) {
   const Value& c = f.Get("coef_");
   if (ShapeOf(c, f.At("coef_")).size() != 1) f.Fail("coef_", "expected a 1-d array");
   e->coef = f.Matrix2D("coef_", 1, e->input.n_features ? std::optional<std::size_t>(e->input.n_features) : std::nullopt);
-  for (double w : e->coef.v) {
-    if (!std::isfinite(w)) f.Fail("coef_", "holds NaN or infinite weights");
-  }
   e->intercept = {-e->offset};
   if (!e->input.n_features) e->input.n_features = e->coef.cols;
   return e;

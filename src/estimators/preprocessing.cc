@@ -777,8 +777,10 @@ std::shared_ptr<Estimator> DecodeSplineTransformer(Fields& f) {
     if (b.kind != Kind::kObject || !b.GlobalPath().ends_with(".BSpline") || !st || st->kind != Kind::kDict) {
       throw Error::InvalidModel(fmt::format("{}: expected a scipy BSpline, found {}", at, b.Repr(40)));
     }
+    // scipy >= 1.15 keeps t and c as _t and _c.
     auto need = [&](std::string_view name) -> const Value& {
       const Value* v = st->Get(name);
+      if (!v && (name == "t" || name == "c")) v = st->Get(std::string("_") + std::string(name));
       if (!v) throw Error::InvalidModel(fmt::format("{}.{}: missing", at, name));
       return *v;
     };

@@ -330,7 +330,7 @@ struct RunOptions {
   std::string exceed_message;
 };
 
-std::vector<std::byte> Run(Compressor c, std::span<const std::byte> in, std::uint64_t max_output,
+ByteBuffer Run(Compressor c, std::span<const std::byte> in, std::uint64_t max_output,
                            const RunOptions& options) {
   const char* name = CompressorLabel(c);
   const std::uint64_t base = options.base_offset;
@@ -339,7 +339,7 @@ std::vector<std::byte> Run(Compressor c, std::span<const std::byte> in, std::uin
   if (in.data() == nullptr) in = std::span<const std::byte>(kNothing, 0);
   std::unique_ptr<Decoder> decoder = MakeDecoder(c, max_output);
 
-  std::vector<std::byte> out(InitialSize(in.size(), max_output, options.announced));
+  ByteBuffer out(InitialSize(in.size(), max_output, options.announced));
   std::size_t size = 0;  // bytes of `out` filled
   std::size_t pos = 0;   // bytes of `in` consumed
   std::size_t stream_start = 0;  // where the current member / stream began
@@ -356,7 +356,7 @@ std::vector<std::byte> Run(Compressor c, std::span<const std::byte> in, std::uin
   for (;;) {
     StepResult r;
     if (size < out.size()) {
-      r = decoder->Step(in.subspan(pos), std::span<std::byte>(out).subspan(size));
+      r = decoder->Step(in.subspan(pos), out.span().subspan(size));
       size += r.produced;
     } else {
       // The buffer is full. Ask for a single byte first: the buffer only grows (and the limit only
@@ -366,7 +366,7 @@ std::vector<std::byte> Run(Compressor c, std::span<const std::byte> in, std::uin
         if (size >= max_output) throw exceeded();
         const std::uint64_t grown =
             std::min<std::uint64_t>(std::max<std::uint64_t>(SaturatingMul(size, 2), kMinBuffer), max_output);
-        out.resize(static_cast<std::size_t>(grown));
+        out.Resize(static_cast<std::size_t>(grown));
         out[size++] = probe[0];
       }
     }
@@ -409,14 +409,12 @@ std::vector<std::byte> Run(Compressor c, std::span<const std::byte> in, std::uin
     }
   }
 
-  out.resize(size);
-  // Doubling leaves up to half the buffer unused; give it back unless the waste is small.
-  if (out.capacity() - size > size / 8) out.shrink_to_fit();
+  out.Resize(size);  // gives the unused tail back to the system, without copying
   return out;
 }
 
-std::shared_ptr<const std::vector<std::byte>> Share(std::vector<std::byte> v) {
-  return std::make_shared<const std::vector<std::byte>>(std::move(v));
+std::shared_ptr<const ByteBuffer> Share(ByteBuffer v) {
+  return std::make_shared<const ByteBuffer>(std::move(v));
 }
 
 }  // namespace
@@ -447,13 +445,13 @@ Compressor DetectCompressor(std::span<const std::byte> bytes) {
   return Compressor::kNone;
 }
 
-std::shared_ptr<const std::vector<std::byte>> Decompress(Compressor c, std::span<const std::byte> in,
+std::shared_ptr<const ByteBuffer> Decompress(Compressor c, std::span<const std::byte> in,
                                                          std::uint64_t max_output) {
   if (c == Compressor::kNone) {
     if (in.size() > max_output) {
       throw Error::Limit(fmt::format("stream of {} bytes exceeds the limit of {} bytes", in.size(), max_output));
     }
-    return Share(std::vector<std::byte>(in.begin(), in.end()));
+    return Share(ByteBuffer(in));
   }
   RunOptions options;
   options.announced = AnnouncedSize(c, in);
@@ -497,7 +495,7 @@ bool ParseZfLength(std::string_view field, std::uint64_t* out) {
 
 bool IsZFile(std::span<const std::byte> bytes) { return StartsWith(bytes, "ZF"); }
 
-std::shared_ptr<const std::vector<std::byte>> DecompressZFile(std::span<const std::byte> bytes,
+std::shared_ptr<const ByteBuffer> DecompressZFile(std::span<const std::byte> bytes,
                                                               std::uint64_t max_output) {
   if (!IsZFile(bytes)) throw Error::Format("not a joblib ZF file: it does not start with 'ZF'").AtOffset(0);
   constexpr std::size_t kHeader = kZfPrefixLen + kZfMaxLen;
@@ -525,7 +523,7 @@ std::shared_ptr<const std::vector<std::byte>> DecompressZFile(std::span<const st
   options.announced = length;
   options.base_offset = start;
   options.exceed_message = fmt::format("ZF data decompresses to more than the {} bytes its header declares", length);
-  std::vector<std::byte> out = Run(Compressor::kZlib, bytes.subspan(start), length, options);
+  ByteBuffer out = Run(Compressor::kZlib, bytes.subspan(start), length, options);
   if (out.size() != length) {
     throw Error::Format(fmt::format("ZF header declares {} decompressed bytes but the zlib stream holds {}", length,
                                     out.size()))

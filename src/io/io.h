@@ -7,6 +7,7 @@
 // Internal to the library: not installed, not part of the public API.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -46,6 +47,42 @@ class MappedFile {
   std::size_t size_ = 0;
 };
 
+/// A byte buffer in anonymous memory that grows and shrinks with mremap: growing never copies
+/// (the kernel moves pages), so decompressing N bytes peaks at N bytes, not 2N. Move-only.
+class ByteBuffer {
+ public:
+  ByteBuffer() = default;
+  explicit ByteBuffer(std::size_t size) { Resize(size); }
+  ByteBuffer(std::span<const std::byte> bytes);
+  ByteBuffer(ByteBuffer&& other) noexcept;
+  ByteBuffer& operator=(ByteBuffer&& other) noexcept;
+  ByteBuffer(const ByteBuffer&) = delete;
+  ByteBuffer& operator=(const ByteBuffer&) = delete;
+  ~ByteBuffer();
+
+  /// New bytes are zero. Throws std::bad_alloc when the memory cannot be had.
+  void Resize(std::size_t size);
+  std::byte* data() { return data_; }
+  const std::byte* data() const { return data_; }
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  std::byte& operator[](std::size_t i) { return data_[i]; }
+  const std::byte& operator[](std::size_t i) const { return data_[i]; }
+  const std::byte& back() const { return data_[size_ - 1]; }
+  const std::byte* begin() const { return data_; }
+  const std::byte* end() const { return data_ + size_; }
+  std::span<std::byte> span() { return {data_, size_}; }
+  std::span<const std::byte> span() const { return {data_, size_}; }
+  friend bool operator==(const ByteBuffer& a, const std::vector<std::byte>& b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
+  }
+
+ private:
+  std::byte* data_ = nullptr;
+  std::size_t size_ = 0;
+  std::size_t mapped_ = 0;  // bytes mapped (page multiple), 0 when nothing is mapped
+};
+
 /// The compressor joblib would detect from the first bytes (its magic prefixes); kNone for
 /// anything else, including plain pickles (which start with 0x80 or an opcode, never one of the
 /// magics) and the legacy 'ZF' layout (see IsZFile).
@@ -60,7 +97,7 @@ const char* CompressorLabel(Compressor c);
 /// Throws Error::Limit when the output would exceed max_output bytes (checked before the buffer
 /// grows), Error::Format("corrupt <name> stream: ...") with the compressed offset of the failure,
 /// Error::Format("truncated <name> stream: ...") when the input ends early.
-std::shared_ptr<const std::vector<std::byte>> Decompress(Compressor c, std::span<const std::byte> in,
+std::shared_ptr<const ByteBuffer> Decompress(Compressor c, std::span<const std::byte> in,
                                                          std::uint64_t max_output);
 
 /// joblib < 0.10 compressed files: "ZF" + hex length padded to 19 characters (20 when written by
@@ -68,7 +105,7 @@ std::shared_ptr<const std::vector<std::byte>> Decompress(Compressor c, std::span
 bool IsZFile(std::span<const std::byte> bytes);
 /// Decodes a ZF file; the decompressed size must equal the length in the header. Error::Limit
 /// when that length exceeds max_output.
-std::shared_ptr<const std::vector<std::byte>> DecompressZFile(std::span<const std::byte> bytes,
+std::shared_ptr<const ByteBuffer> DecompressZFile(std::span<const std::byte> bytes,
                                                               std::uint64_t max_output);
 
 /// Lowercase hex SHA-256 of the bytes.

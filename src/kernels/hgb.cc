@@ -111,10 +111,12 @@ inline std::uint32_t HgbForest::Step(const HgbNode& n, double v) const {
 }
 
 template <bool kCat>
-void HgbForest::Block(const double* x, std::size_t rows, double* raw) const {
+void HgbForest::Block(const double* x, std::size_t rows, double* raw, bool initialized) const {
   const std::size_t F = n_features_, K = k_;
-  for (std::size_t r = 0; r < rows; ++r) {
-    for (std::size_t j = 0; j < K; ++j) raw[r * K + j] = baseline_[j];
+  if (!initialized) {
+    for (std::size_t r = 0; r < rows; ++r) {
+      for (std::size_t j = 0; j < K; ++j) raw[r * K + j] = baseline_[j];
+    }
   }
   const HgbNode* nodes = nodes_.data();
   constexpr std::size_t kLanes = 8;
@@ -146,13 +148,13 @@ void HgbForest::Block(const double* x, std::size_t rows, double* raw) const {
   }
 }
 
-void HgbForest::RawPredict(const double* x, std::size_t rows, double* raw, std::size_t threads) const {
+void HgbForest::RawPredict(const double* x, std::size_t rows, double* raw, std::size_t threads, bool initialized) const {
   constexpr std::size_t kBlock = 64;  // rows per block: their inputs and outputs stay in L1
   auto run = [&](std::size_t begin, std::size_t end) {
     for (std::size_t b = begin; b < end; b += kBlock) {
       std::size_t m = std::min(kBlock, end - b);
-      if (cats_.empty()) Block<false>(x + b * n_features_, m, raw + b * k_);
-      else Block<true>(x + b * n_features_, m, raw + b * k_);
+      if (cats_.empty()) Block<false>(x + b * n_features_, m, raw + b * k_, initialized);
+      else Block<true>(x + b * n_features_, m, raw + b * k_, initialized);
     }
   };
   if (threads == 0) threads = DefaultThreads();

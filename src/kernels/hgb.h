@@ -74,8 +74,9 @@ class HgbForest {
   bool has_categorical() const { return !cats_.empty(); }
 
   /// raw[r * k + j] for rows x (row-major, n_features columns). threads = 0: DefaultThreads()
-  /// for large batches; results do not depend on the thread count.
-  void RawPredict(const double* x, std::size_t rows, double* raw, std::size_t threads = 0) const;
+  /// for large batches; results do not depend on the thread count. With `initialized`, raw already
+  /// holds each row's starting values (instead of the baseline) and the trees are added to them.
+  void RawPredict(const double* x, std::size_t rows, double* raw, std::size_t threads = 0, bool initialized = false) const;
 
  private:
   struct Tree {
@@ -84,7 +85,7 @@ class HgbForest {
     std::uint32_t out = 0;    // output column
   };
   template <bool kCat>
-  void Block(const double* x, std::size_t rows, double* raw) const;
+  void Block(const double* x, std::size_t rows, double* raw, bool initialized) const;
   std::uint32_t Step(const HgbNode& n, double v) const;
 
   std::size_t n_features_, k_;

@@ -69,8 +69,12 @@ void CheckOne(const std::string& rel, const json& e) {
     EXPECT_TRUE(error->Describe().starts_with(path + ": ")) << error->Describe();
   }
   if (file) {
-    if (e.contains("max_nodes")) EXPECT_LE(file->graph.node_count(), e["max_nodes"].get<std::size_t>());
-    if (e.contains("dangerous") && !e["dangerous"].empty()) EXPECT_TRUE(file->HasUnsafeGlobals());
+    if (e.contains("max_nodes")) {
+      EXPECT_LE(file->graph.node_count(), e["max_nodes"].get<std::size_t>());
+    }
+    if (e.contains("dangerous") && !e["dangerous"].empty()) {
+      EXPECT_TRUE(file->HasUnsafeGlobals());
+    }
     for (const auto& d : e.value("dangerous", json::array())) {
       const std::string g = d["global"];
       const GlobalRef* ref = FindGlobal(*file, g);
@@ -79,7 +83,9 @@ void CheckOne(const std::string& rel, const json& e) {
       EXPECT_EQ(ref->called, d["called"].get<bool>()) << g;
     }
   }
-  if (e.contains("sentinel")) EXPECT_FALSE(fs::exists(e["sentinel"].get<std::string>())) << "a payload ran!";
+  if (e.contains("sentinel")) {
+    EXPECT_FALSE(fs::exists(e["sentinel"].get<std::string>())) << "a payload ran!";
+  }
 }
 
 TEST(BadFiles, ManifestCoversEveryFile) {
@@ -124,7 +130,9 @@ TEST(BadFiles, NoPayloadEverRan) {
   // Belt and braces after the per-file checks: no sentinel of any payload exists.
   json manifest = Manifest();
   for (const auto& [rel, e] : manifest.items()) {
-    if (e.contains("sentinel")) EXPECT_FALSE(fs::exists(e["sentinel"].get<std::string>())) << rel;
+    if (e.contains("sentinel")) {
+      EXPECT_FALSE(fs::exists(e["sentinel"].get<std::string>())) << rel;
+    }
   }
 }
 
