@@ -70,6 +70,19 @@ Expected LoadExpected(const fs::path& p) {
     }
     return e;
   }
+  if (a->ndim() == 3) {
+    // Multi-output predict_proba, recorded stacked as (n_outputs, n_rows, n_classes); skbridge
+    // returns one row per sample with the outputs side by side: (n_rows, n_outputs * n_classes).
+    if (a->dtype.kind != DTypeKind::kFloat || a->dtype.itemsize != 8 || a->fortran_order) throw Error::InvalidInput(p.string() + ": unexpected 3-d output layout");
+    std::int64_t o = a->shape[0], n = a->shape[1], c = a->shape[2];
+    auto v = a->view<double>();
+    e.shape = {n, o * c};
+    e.numbers.resize(static_cast<std::size_t>(n * o * c));
+    for (std::int64_t k = 0; k < o; ++k)
+      for (std::int64_t r = 0; r < n; ++r)
+        for (std::int64_t j = 0; j < c; ++j) e.numbers[static_cast<std::size_t>(r * o * c + k * c + j)] = v[static_cast<std::size_t>((k * n + r) * c + j)];
+    return e;
+  }
   Table t = TableFromNpy(p.string());
   e.numbers = t.dense;
   return e;

@@ -88,5 +88,20 @@ TEST(Encoders, LabelEncoderIsATransformerOfOneColumn) {
   EXPECT_THROW(m->Run(Method::kTransform, x), Error);
 }
 
+TEST(Encoders, MissingCellMatchesNoneCategory) {
+  // categories_ ['a', 'b', None]: a missing cell (empty / NA in a CSV) is the None category.
+  auto m = Model::Load((SourceDir() / "tests/data/compose/1.9.0/ohe_none_category.pkl").string());
+  Table x;
+  x.rows = 3;
+  x.cols = 1;
+  Column c;
+  c.is_string = true;
+  c.strings = {"b", "", "zzz"};
+  c.missing = {0, 1, 0};
+  x.columns.push_back(c);
+  Output o = m->Run(Method::kTransform, x);
+  EXPECT_EQ(o.values, (std::vector<double>{0, 1, 0, 0, 0, 1, 0, 0, 0}));
+}
+
 }  // namespace
 }  // namespace skbridge

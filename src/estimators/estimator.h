@@ -102,6 +102,10 @@ class Fields {
   std::string version_;
 };
 
+/// The error for a value of the wrong kind: names a missing legacy side file, or a non-allowlisted
+/// reconstructor (Error::Unsafe), or else what was found.
+Error UnexpectedValue(const Value& v, const std::string& path, std::string_view expected);
+
 /// Conversions used by decoders on values that are not direct attributes.
 std::vector<double> ToDoubles(const Value& v, const std::string& path);
 std::vector<std::int64_t> ToInts(const Value& v, const std::string& path);

@@ -105,10 +105,26 @@ std::string Ucs4ToUtf8(const std::byte* p, std::int64_t chars) {
 
 }  // namespace
 
+Error UnexpectedValue(const Value& v, const std::string& path, std::string_view expected) {
+  if (const Value* cls = v.Class()) {
+    if (cls->name == "NDArrayWrapper" || cls->name == "ZNDArrayWrapper") {
+      const Value* file = v.State() ? v.State()->Get("filename") : nullptr;
+      return Error::InvalidModel(fmt::format("{}: the array is stored in the legacy joblib side file '{}', which is missing", path,
+                                             file && file->is_text() ? std::string(file->text) : "?"));
+    }
+    GlobalSafety safety = ClassifyGlobal(cls->text, cls->name);
+    if (safety != GlobalSafety::kData) {
+      return Error::Unsafe(fmt::format("{}: {} is built by {}, which is not on the allowlist of data-only names ({})", path,
+                                       expected, v.GlobalPath(), GlobalSafetyName(safety)));
+    }
+  }
+  return Error::InvalidModel(fmt::format("{}: expected {}, found {}", path, expected, v.Repr(40)));
+}
+
 std::vector<std::int64_t> ShapeOf(const Value& v, const std::string& path) {
   if (v.kind == Kind::kArray) return v.array->shape;
   if (v.kind == Kind::kList || v.kind == Kind::kTuple) return {static_cast<std::int64_t>(v.items.size())};
-  throw Error::InvalidModel(fmt::format("{}: expected an array, found {}", path, v.Repr(40)));
+  throw UnexpectedValue(v, path, "an array");
 }
 
 std::vector<double> ToDoubles(const Value& v, const std::string& path) {
@@ -124,7 +140,7 @@ std::vector<double> ToDoubles(const Value& v, const std::string& path) {
     }
     return out;
   }
-  throw Error::InvalidModel(fmt::format("{}: expected numbers, found {}", path, v.Repr(40)));
+  throw UnexpectedValue(v, path, "numbers");
 }
 
 std::vector<std::int64_t> ToInts(const Value& v, const std::string& path) {
@@ -204,7 +220,7 @@ Labels ToLabels(const Value& v, const std::string& path) {
     from_values(v.items);
     return l;
   }
-  throw Error::InvalidModel(fmt::format("{}: expected class labels, found {}", path, v.Repr(40)));
+  throw UnexpectedValue(v, path, "class labels");
 }
 
 Fields::Fields(const Value& object, DecodeContext* ctx, std::string path)

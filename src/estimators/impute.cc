@@ -2,13 +2,15 @@
 // KNNImputer.
 //
 // Text data. SimpleImputer with 'most_frequent' or 'constant' also imputes text columns (pandas
-// object columns). Its output then holds text: Run returns an Output with rows x cols cells in
-// `labels` (Labels::Type::kString, row-major; missing cells left as "") and no `values`. Numeric
-// input gives the usual numeric Output.
+// object columns). It implements TableTransformer (compose.h), so composites get its output with
+// text columns kept as text and numeric columns as numbers; Run returns such output with every
+// cell as text in `labels` (TableAsOutput's convention). Numeric input gives the usual numeric
+// Output.
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
+#include "estimators/compose.h"
 #include "estimators/estimator.h"
 #include "kernels/preprocessing.h"
 
@@ -164,7 +166,7 @@ class MissingIndicator : public Estimator {
 // SimpleImputer: missing cells replaced by statistics_; features whose statistic is NaN dropped
 // (unless keep_empty_features, or strategy='constant' before 1.8); the MissingIndicator's columns
 // appended when add_indicator.
-class SimpleImputer : public Estimator {
+class SimpleImputer : public Estimator, public TableTransformer {
  public:
   struct Stat {
     bool is_text = false;
@@ -181,10 +183,35 @@ class SimpleImputer : public Estimator {
 
   Output Run(Method m, const Table& x) const override {
     if (m != Method::kTransform) Unsupported(m);
+    CheckWidth(x);
+    if (HasText(x)) return TableAsOutput(TextTransform(x));
+    return NumericTransform(x);
+  }
+
+  Table TransformTable(const Table& x) const override {
+    CheckWidth(x);
+    if (HasText(x)) return TextTransform(x);
+    Output o = NumericTransform(x);
+    return Table::Dense(o.rows, o.cols, std::move(o.values), std::move(o.column_names));
+  }
+
+ private:
+  void CheckWidth(const Table& x) const {
     if (x.cols != stats.size()) {
       throw Error::InvalidInput(fmt::format("{} ({}) expects {} features, got {}", path, class_path, stats.size(), x.cols));
     }
-    if (HasText(x)) return RunText(x);
+  }
+
+  double Fill(std::size_t c) const {
+    const Stat& s = stats[c];
+    if (s.is_text) {
+      throw Error::InvalidInput(fmt::format("{} ({}): column #{} is numeric but its fill value is the text '{}'", path, class_path,
+                                            c + 1, s.text));
+    }
+    return int_fill ? std::trunc(s.number) : s.number;
+  }
+
+  Output NumericTransform(const Table& x) const {
     Table d = CheckedDense(*this, x, miss);
     const std::size_t nk = keep.size(), ni = indicator ? indicator->features.size() : 0, w = nk + ni;
     std::vector<double> out(d.rows * w);
@@ -197,16 +224,7 @@ class SimpleImputer : public Estimator {
       }
       for (std::size_t k = 0; k < nk; ++k) {
         std::size_t c = keep[k];
-        if (miss.Is(v[c])) {
-          const Stat& s = stats[c];
-          if (s.is_text) {
-            throw Error::InvalidInput(fmt::format("{} ({}): column #{} would be filled with the text '{}' in a numeric output", path,
-                                                  class_path, c + 1, s.text));
-          }
-          out[r * w + k] = int_fill ? std::trunc(s.number) : s.number;
-        } else {
-          out[r * w + k] = v[c];
-        }
+        out[r * w + k] = miss.Is(v[c]) ? Fill(c) : v[c];
       }
     }
     if (indicator) indicator->FromMask(mask, d.rows, out.data(), w, nk);
@@ -217,36 +235,58 @@ class SimpleImputer : public Estimator {
     return o;
   }
 
- private:
-  Output RunText(const Table& x) const {
-    if (indicator) {
-      throw Error::Unsupported(fmt::format("{} ({}): add_indicator=True on text columns is not supported", path, class_path));
-    }
-    const std::size_t w = keep.size();
-    Labels cells;
-    cells.type = Labels::Type::kString;
-    cells.strings.resize(x.rows * w);
-    for (std::size_t k = 0; k < w; ++k) {
-      const std::size_t c = keep[k];
+  // Object data: text columns stay text (a numeric fill on a text column becomes its text), numeric
+  // columns stay numbers; the indicator's 0/1 columns follow.
+  Table TextTransform(const Table& x) const {
+    Table t;
+    t.rows = x.rows;
+    std::vector<std::uint8_t> mask(x.rows * x.cols);
+    for (std::size_t c = 0; c < x.cols; ++c) {
       const Column& col = x.columns[c];
+      for (std::size_t r = 0; r < x.rows; ++r) mask[r * x.cols + c] = col.is_string ? miss.IsText(col, r) : miss.Is(col.numbers[r]);
+    }
+    for (std::size_t c : keep) {
+      const Column& in = x.columns[c];
       const Stat& s = stats[c];
-      std::string fill = s.is_text ? s.text : fmt::format("{}", s.number);
-      for (std::size_t r = 0; r < x.rows; ++r) {
-        bool is_missing = col.is_string ? miss.IsText(col, r) : miss.Is(col.numbers[r]);
-        std::string& cell = cells.strings[r * w + k];
-        if (is_missing) cell = fill;
-        else if (col.is_string) cell = (!col.missing.empty() && col.missing[r]) ? std::string() : col.strings[r];
-        else cell = fmt::format("{}", col.numbers[r]);
+      Column col;
+      col.name = c < x.names.size() ? x.names[c] : in.name;
+      if (in.is_string || s.is_text) {
+        col.is_string = true;
+        col.strings.resize(x.rows);
+        col.missing.assign(x.rows, 0);
+        std::string fill = s.is_text ? s.text : fmt::format("{}", s.number);
+        for (std::size_t r = 0; r < x.rows; ++r) {
+          if (mask[r * x.cols + c]) {
+            col.strings[r] = fill;
+          } else if (in.is_string) {
+            if (!in.missing.empty() && in.missing[r]) col.missing[r] = 1;
+            else col.strings[r] = in.strings[r];
+          } else if (std::isnan(in.numbers[r])) {
+            col.missing[r] = 1;
+          } else {
+            col.strings[r] = fmt::format("{}", in.numbers[r]);
+          }
+        }
+      } else {
+        col.numbers.resize(x.rows);
+        for (std::size_t r = 0; r < x.rows; ++r) col.numbers[r] = mask[r * x.cols + c] ? Fill(c) : in.numbers[r];
+      }
+      t.columns.push_back(std::move(col));
+    }
+    if (indicator) {
+      std::vector<double> ind(x.rows * indicator->features.size());
+      indicator->FromMask(mask, x.rows, ind.data(), indicator->features.size(), 0);
+      for (std::size_t k = 0; k < indicator->features.size(); ++k) {
+        Column col;
+        col.name = "missingindicator_" + (x.names.empty() ? std::to_string(indicator->features[k]) : x.names[indicator->features[k]]);
+        col.numbers.resize(x.rows);
+        for (std::size_t r = 0; r < x.rows; ++r) col.numbers[r] = ind[r * indicator->features.size() + k];
+        t.columns.push_back(std::move(col));
       }
     }
-    Output o;
-    o.rows = x.rows;
-    o.cols = w;
-    o.labels = std::move(cells);
-    if (!x.names.empty()) {
-      for (std::size_t c : keep) o.column_names.push_back(x.names[c]);
-    }
-    return o;
+    t.cols = t.columns.size();
+    for (const Column& col : t.columns) t.names.push_back(col.name);
+    return t;
   }
 };
 
@@ -305,51 +345,48 @@ class KNNImputer : public Estimator {
         }
       }
       std::vector<double> dist = kernels::NanEuclidean(q.data(), rows.size(), fit_x.v.data(), n_fit, nf);
-      std::vector<std::pair<double, std::size_t>> cand;
-      std::vector<double> w;
+      std::vector<std::size_t> donors, order;
+      std::vector<double> pd, w;
       for (std::size_t i = 0; i < rows.size(); ++i) {
         const std::size_t r = rows[i];
         const double* dr = dist.data() + i * n_fit;
         for (std::size_t c = 0; c < nf; ++c) {
           if (!valid[c] || !mask[r * nf + c]) continue;
           // Potential donors: fitted rows that have feature c.
-          cand.clear();
+          donors.clear();
+          pd.clear();
           bool all_nan = true;
           for (std::size_t k = 0; k < n_fit; ++k) {
             if (fit_mask[k * nf + c]) continue;
-            cand.emplace_back(dr[k], k);
+            donors.push_back(k);
+            pd.push_back(dr[k]);
             all_nan &= std::isnan(dr[k]);
           }
           if (all_nan) {
             xi[r * nf + c] = col_mean[c];
             continue;
           }
-          const std::size_t kn = std::min(n_neighbors, cand.size());
-          // The kn smallest distances (NaN last, as numpy's argpartition orders them).
-          auto less = [](const std::pair<double, std::size_t>& a, const std::pair<double, std::size_t>& b) {
-            bool an = std::isnan(a.first), bn = std::isnan(b.first);
-            if (an != bn) return bn;
-            if (!an && a.first != b.first) return a.first < b.first;
-            return a.second < b.second;
-          };
-          std::partial_sort(cand.begin(), cand.begin() + static_cast<std::ptrdiff_t>(kn), cand.end(), less);
+          // np.argpartition(dist, kn - 1)[:kn]: the kn nearest (NaN last), ties as numpy breaks them.
+          const std::size_t kn = std::min(n_neighbors, donors.size());
+          order.resize(pd.size());
+          kernels::NumpyArgPartition(pd.data(), pd.size(), kn - 1, order.data());
           w.assign(kn, 1.0);
           if (distance_weights) {
             bool zero = false;
-            for (std::size_t j = 0; j < kn; ++j) zero |= cand[j].first == 0.0;
+            for (std::size_t j = 0; j < kn; ++j) zero |= pd[order[j]] == 0.0;
             for (std::size_t j = 0; j < kn; ++j) {
-              double dj = cand[j].first;
+              double dj = pd[order[j]];
               w[j] = zero ? (dj == 0.0 ? 1.0 : 0.0) : 1.0 / dj;
               if (std::isnan(w[j])) w[j] = 0.0;
             }
           } else if (nan_donors_weigh_zero) {
             for (std::size_t j = 0; j < kn; ++j) {
-              if (std::isnan(cand[j].first)) w[j] = 0.0;
+              if (std::isnan(pd[order[j]])) w[j] = 0.0;
             }
           }
           double num = 0, den = 0;
           for (std::size_t j = 0; j < kn; ++j) {
-            num += fit_x.v[cand[j].second * nf + c] * w[j];
+            num += fit_x.v[donors[order[j]] * nf + c] * w[j];
             den += w[j];
           }
           xi[r * nf + c] = num / den;

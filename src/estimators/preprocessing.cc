@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 
+#include "estimators/compose.h"
 #include "estimators/estimator.h"
 #include "kernels/preprocessing.h"
 
@@ -372,6 +373,7 @@ class SplineTransformer : public Transformer {
     const std::size_t nf = d.cols, ns = n_splines, full = nf * ns;
     std::vector<double> xbs(d.rows * full, 0.0);
     const int k = degree;
+    int deg = degree;
     std::vector<double> work(2 * static_cast<std::size_t>(k + 1) + 2), fmin(ns), fmax(ns), fpmin(ns), fpmax(ns);
     for (std::size_t f = 0; f < nf; ++f) {
       const Spline& s = splines[f];
@@ -404,9 +406,14 @@ class SplineTransformer : public Transformer {
         }
         continue;
       }
-      // 'constant' and 'linear': the spline inside [t[k], t[-k-1]], its boundary values (and
-      // slopes) outside.
-      const double xmin = s.t[static_cast<std::size_t>(degree)], xmax = s.t[lt - static_cast<std::size_t>(degree) - 1];
+      // 'constant' and 'linear': the spline inside [t[deg], t[-deg-1]], its boundary values (and
+      // slopes) outside. `deg` is scikit-learn's loop variable `degree`: for 'linear' with degree
+      // <= 1 it is raised by one while handling the first feature and stays raised for the next
+      // ones, which then take their bounds from the shifted knots (bug-compatible).
+      if (static_cast<std::size_t>(2 * deg + 1) > lt) {
+        throw Error::InvalidModel(fmt::format("{}: bsplines_[{}] has too few knots", path, f));
+      }
+      const double xmin = s.t[static_cast<std::size_t>(deg)], xmax = s.t[lt - static_cast<std::size_t>(deg) - 1];
       eval(xmin, 0, s.extrapolate, fmin.data());
       eval(xmax, 0, s.extrapolate, fmax.data());
       const bool linear = extrapolation == Extrapolation::kLinear;
@@ -414,7 +421,9 @@ class SplineTransformer : public Transformer {
         eval(xmin, 1, s.extrapolate, fpmin.data());
         eval(xmax, 1, s.extrapolate, fpmax.data());
       }
-      const std::size_t dcount = static_cast<std::size_t>(linear && degree <= 1 ? degree + 1 : degree);
+      if (linear && deg <= 1) ++deg;
+      fprintf(stderr, "DBG f=%zu deg=%d xmin=%g\n", f, deg, xmin);
+      const std::size_t dcount = static_cast<std::size_t>(deg);
       for (std::size_t r = 0; r < d.rows; ++r) {
         const double v = d.dense[r * nf + f];
         double* out = xbs.data() + r * full + f * ns;
@@ -511,36 +520,21 @@ void AppendCombinations(std::size_t n, std::size_t d, bool replacement, std::vec
 
 // ---------------------------------------------------------------------------------------------
 // FunctionTransformer: identity when func is None, else an allowlisted elementwise numpy function.
-class FunctionTransformer : public Transformer {
+class FunctionTransformer : public Transformer, public TableTransformer {
  public:
   kernels::UnaryFunction fn = nullptr;  // nullptr: identity
   bool validate = false;
 
+  // The identity (func=None, validate=False) passes any table through, text columns included.
+  Table TransformTable(const Table& x) const override {
+    if (!fn && !validate) return x;
+    Output o = Transform(x);
+    return Table::Dense(o.rows, o.cols, std::move(o.values), std::move(o.column_names));
+  }
+
  protected:
   Output Transform(const Table& x) const override {
-    if (!validate && !x.is_dense() && !fn) {
-      // The identity on a table with text columns: text out (see TextOutput in impute.cc).
-      bool any_text = false;
-      for (const auto& c : x.columns) any_text |= c.is_string;
-      if (any_text) {
-        Output o;
-        o.rows = x.rows;
-        o.cols = x.cols;
-        Labels cells;
-        cells.type = Labels::Type::kString;
-        cells.strings.resize(x.rows * x.cols);
-        for (std::size_t c = 0; c < x.cols; ++c) {
-          const Column& col = x.columns[c];
-          for (std::size_t r = 0; r < x.rows; ++r) {
-            bool miss = !col.missing.empty() && col.missing[r];
-            cells.strings[r * x.cols + c] = miss ? std::string() : (col.is_string ? col.strings[r] : fmt::format("{}", col.numbers[r]));
-          }
-        }
-        o.labels = std::move(cells);
-        o.column_names = x.names;
-        return o;
-      }
-    }
+    if (!fn && !validate && !x.is_dense()) return TableAsOutput(x);
     Table d;
     if (validate) {
       d = Checked(x, false);
@@ -871,7 +865,10 @@ std::shared_ptr<Estimator> DecodeFunctionTransformer(Fields& f) {
   if (!e->validate && e->input.feature_names.empty()) e->input.n_features = 0;
   const Value* kw = f.Find("kw_args");
   if (kw && !kw->is_none() && !(kw->kind == Kind::kDict && kw->entries.empty())) {
-    f.Fail("kw_args", fmt::format("is {}; FunctionTransformer keyword arguments are not supported", kw->Repr(60)));
+    std::string keys;
+    for (const auto& [k, v] : kw->entries) keys += (keys.empty() ? "" : ", ") + (k->is_text() ? std::string(k->text) : k->Repr(20));
+    f.Fail("kw_args", fmt::format("holds {}; FunctionTransformer keyword arguments are not supported",
+                                  kw->kind == Kind::kDict ? "keyword arguments " + keys : kw->Repr(60)));
   }
   const Value* func = f.Find("func");
   if (func && !func->is_none()) {

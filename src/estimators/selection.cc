@@ -219,10 +219,6 @@ std::vector<double> CleanNans(std::vector<double> scores, bool is_float32) {
 // sum); later versions on numpy >= 1.22 (lerp). Only ties at the threshold can tell them apart.
 bool PercentileLerp(const std::string& version) { return VersionAtLeast(version, 1, 1); }
 
-double PercentileOf(const std::vector<double>& v, double q, bool is_float32, const std::string& version) {
-  double t = kernels::NpPercentile(v, q, PercentileLerp(version));
-  return is_float32 ? static_cast<double>(static_cast<float>(t)) : t;
-}
 
 // A Python number (int, float, bool, numpy scalar).
 std::optional<double> Number(const Value& v) {
@@ -271,9 +267,14 @@ std::vector<bool> PercentileMask(Fields& f, const Value& percentile, std::string
   if (*p == 100) return std::vector<bool>(n, true);
   if (*p == 0) return std::vector<bool>(n, false);
   if (n == 0) return {};
+  if (f32) {
+    throw Error::Unsupported(fmt::format("{}: float32 scores: numpy's percentile mixes float32 and float64 arithmetic there, "
+                                         "which skbridge does not reproduce",
+                                         f.At("scores_")));
+  }
   scores = CleanNans(std::move(scores), f32);
   // 100 - percentile in Python (int stays int), then numpy divides by 100.
-  const double threshold = PercentileOf(scores, 100.0 - *p, f32, f.version());
+  const double threshold = kernels::NpPercentile(scores, 100.0 - *p, PercentileLerp(f.version()));
   std::vector<bool> mask(n, false);
   std::size_t n_mask = 0;
   std::vector<std::size_t> ties;
@@ -688,6 +689,13 @@ double Threshold(Fields& sel, Fields& ef, const std::vector<double>& scores) {
 }
 
 }  // namespace
+
+// feature_importances_ of a fitted tree / forest / gradient-boosting object, computed as scikit-learn's
+// property does; nullopt for other estimators. (Used by SelectFromModel; exposed for tests.)
+std::optional<std::vector<double>> ComputedFeatureImportances(const Value& estimator, const std::string& path) {
+  Fields ef(estimator, nullptr, path);
+  return ComputedFeatureImportances(ef);
+}
 
 // --- decoders -------------------------------------------------------------------------------------
 

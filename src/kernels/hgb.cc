@@ -34,12 +34,13 @@ std::string HgbForest::Add(const HgbTreeSpec& t) {
   const std::uint32_t base = static_cast<std::uint32_t>(nodes_.size());
   std::vector<HgbNode> out(n);
   std::vector<HgbCatSplit> cats;
+  bool any_left = false;
   for (std::size_t i = 0; i < n; ++i) {
     HgbNode& o = out[i];
     if (t.is_leaf[i]) {
       o.kind = kLeaf;
       o.threshold = t.value[i];
-      o.left = o.right = base + static_cast<std::uint32_t>(i);
+      o.child[0] = o.child[1] = base + static_cast<std::uint32_t>(i);
       continue;
     }
     if (t.left[i] <= static_cast<std::int64_t>(i) || t.right[i] <= static_cast<std::int64_t>(i) ||
@@ -50,9 +51,10 @@ std::string HgbForest::Add(const HgbTreeSpec& t) {
       return fmt::format("node {} splits on feature {} of {}", i, t.feature[i], n_features_);
     }
     o.feature = static_cast<std::uint32_t>(t.feature[i]);
-    o.left = base + static_cast<std::uint32_t>(t.left[i]);
-    o.right = base + static_cast<std::uint32_t>(t.right[i]);
+    o.child[0] = base + static_cast<std::uint32_t>(t.left[i]);
+    o.child[1] = base + static_cast<std::uint32_t>(t.right[i]);
     o.missing_left = !t.missing_left.empty() && t.missing_left[i];
+    any_left |= o.missing_left != 0;
     if (!t.is_categorical.empty() && t.is_categorical[i]) {
       if (t.bitset_idx.empty() || t.bitset_idx[i] < 0 || static_cast<std::size_t>(t.bitset_idx[i]) >= n_bitsets) {
         return fmt::format("categorical node {} has bitset index {} of {}", i, t.bitset_idx.empty() ? -1 : t.bitset_idx[i], n_bitsets);
@@ -93,57 +95,169 @@ std::string HgbForest::Add(const HgbTreeSpec& t) {
   tr.root = base;
   tr.depth = max_depth;
   tr.out = static_cast<std::uint32_t>(trees_.size() % k_);
+  if (cats.empty() && max_depth >= 1 && max_depth <= kPerfectMaxDepth) {
+    const std::uint32_t d = max_depth, inner = (1u << d) - 1;
+    std::vector<PerfectNode> pn(inner);
+    std::vector<double> pl(std::size_t{1} << d);
+    // (node, slot, level) from the root down; a leaf above the last level becomes always-right
+    // splits whose every descendant slot holds the leaf.
+    struct Item {
+      std::size_t node;
+      std::uint32_t slot, level;
+    };
+    std::vector<Item> stack{{0, 0, 0}};
+    while (!stack.empty()) {
+      Item it = stack.back();
+      stack.pop_back();
+      if (it.level == d) {
+        pl[it.slot - inner] = t.value[it.node];
+        continue;
+      }
+      PerfectNode& o = pn[it.slot];
+      std::size_t l = it.node, r = it.node;
+      if (t.is_leaf[it.node]) {
+        o.threshold = std::numeric_limits<double>::quiet_NaN();  // !(v <= NaN): always right
+      } else {
+        o.threshold = t.threshold[it.node];
+        o.feature = static_cast<std::uint32_t>(t.feature[it.node]);
+        o.missing_left = !t.missing_left.empty() && t.missing_left[it.node];
+        l = static_cast<std::size_t>(t.left[it.node]);
+        r = static_cast<std::size_t>(t.right[it.node]);
+      }
+      stack.push_back({l, 2 * it.slot + 1, it.level + 1});
+      stack.push_back({r, 2 * it.slot + 2, it.level + 1});
+    }
+    tr.perfect = true;
+    tr.perfect_begin = static_cast<std::uint32_t>(perfect_nodes_.size());
+    tr.leaf_begin = static_cast<std::uint32_t>(perfect_leaves_.size());
+    perfect_nodes_.insert(perfect_nodes_.end(), pn.begin(), pn.end());
+    perfect_leaves_.insert(perfect_leaves_.end(), pl.begin(), pl.end());
+  }
   nodes_.insert(nodes_.end(), out.begin(), out.end());
   cats_.insert(cats_.end(), cats.begin(), cats.end());
   trees_.push_back(tr);
+  any_missing_left_ |= any_left;
   return {};
 }
 
 inline std::uint32_t HgbForest::Step(const HgbNode& n, double v) const {
-  if (std::isnan(v)) return n.missing_left ? n.left : n.right;
-  if (n.kind == kNumeric) return v <= n.threshold ? n.left : n.right;
-  if (negative_missing_ && v < 0) return n.missing_left ? n.left : n.right;
+  if (std::isnan(v)) return n.child[n.missing_left ? 0 : 1];
+  if (n.kind == kNumeric) return n.child[v <= n.threshold ? 0 : 1];
+  if (negative_missing_ && v < 0) return n.child[n.missing_left ? 0 : 1];
   const HgbCatSplit& c = cats_[n.cat];
   std::uint8_t b = CategoryByte(v);
-  if (InBitset(c.left.data(), b)) return n.left;
-  if (InBitset(c.known.data(), b)) return n.right;
-  return n.missing_left ? n.left : n.right;
+  if (InBitset(c.left.data(), b)) return n.child[0];
+  if (InBitset(c.known.data(), b)) return n.child[1];
+  return n.child[n.missing_left ? 0 : 1];
 }
 
-template <bool kCat>
+namespace {
+// One branch-free step of a numeric split (leaves point to themselves). kMissingLeft: some node of
+// the forest sends NaN left, so NaN must be tested; otherwise `v <= threshold` is false for NaN,
+// which sends it right as scikit-learn does.
+// 1 when a numeric split sends v right (see NumericStep).
+template <bool kMissingLeft>
+inline unsigned GoRight(double threshold, unsigned missing_left, double v) {
+  if constexpr (kMissingLeft) {
+    unsigned gt = v > threshold, nle = !(v <= threshold);
+    return (gt & missing_left) | (nle & (missing_left ^ 1u));
+  } else {
+    return !(v <= threshold);
+  }
+}
+
+template <bool kMissingLeft>
+inline std::uint32_t NumericStep(const HgbNode& n, double v) {
+  // NaN: `v > t` and `v <= t` are both false, so missing_left nodes test `v > t`, the others
+  // `!(v <= t)`. The direction indexes the children: no branch (it is unpredictable).
+  if constexpr (kMissingLeft) {
+    unsigned gt = v > n.threshold, nle = !(v <= n.threshold), m = n.missing_left;
+    return n.child[(gt & m) | (nle & (m ^ 1u))];
+  } else {
+    return n.child[!(v <= n.threshold)];
+  }
+}
+constexpr std::size_t kLanes = 8;
+}  // namespace
+
+template <bool kCat, bool kMissingLeft>
 void HgbForest::Block(const double* x, std::size_t rows, double* raw, bool initialized) const {
-  const std::size_t F = n_features_, K = k_;
+  const std::size_t F = n_features_, K = k_, T = trees_.size();
   if (!initialized) {
     for (std::size_t r = 0; r < rows; ++r) {
       for (std::size_t j = 0; j < K; ++j) raw[r * K + j] = baseline_[j];
     }
   }
   const HgbNode* nodes = nodes_.data();
-  constexpr std::size_t kLanes = 8;
-  for (const Tree& t : trees_) {
-    std::size_t r = 0;
-    if constexpr (!kCat) {
-      // Numeric trees: leaves point to themselves, so every row takes exactly `depth` steps;
-      // eight rows walk in lockstep for instruction-level parallelism, without branches.
-      for (; r + kLanes <= rows; r += kLanes) {
+  std::size_t r = 0;
+  if constexpr (!kCat) {
+    // Groups of eight rows walk each tree in lockstep: every row takes exactly `depth` steps (leaves
+    // point to themselves), so the walk has no branches and eight independent load chains.
+    const std::size_t grouped = rows / kLanes * kLanes;
+    for (const Tree& t : trees_) {
+      if (t.perfect) {
+        const PerfectNode* pn = perfect_nodes_.data() + t.perfect_begin;
+        const double* leaves = perfect_leaves_.data() + t.leaf_begin - ((std::size_t{1} << t.depth) - 1);
+        for (r = 0; r < grouped; r += kLanes) {
+          std::uint32_t idx[kLanes] = {};
+          for (std::uint32_t d = 0; d < t.depth; ++d) {
+            for (std::size_t l = 0; l < kLanes; ++l) {
+              const PerfectNode& n = pn[idx[l]];
+              idx[l] = 2 * idx[l] + 1 + GoRight<kMissingLeft>(n.threshold, n.missing_left, x[(r + l) * F + n.feature]);
+            }
+          }
+          for (std::size_t l = 0; l < kLanes; ++l) raw[(r + l) * K + t.out] += leaves[idx[l]];
+        }
+        continue;
+      }
+      for (r = 0; r < grouped; r += kLanes) {
         std::uint32_t idx[kLanes];
         for (std::size_t l = 0; l < kLanes; ++l) idx[l] = t.root;
         for (std::uint32_t d = 0; d < t.depth; ++d) {
+          std::uint32_t moved = 0;
           for (std::size_t l = 0; l < kLanes; ++l) {
-            const HgbNode& n = nodes[idx[l]];
-            double v = x[(r + l) * F + n.feature];
-            bool go_left = (v <= n.threshold) | ((v != v) & (n.missing_left != 0));
-            idx[l] = go_left ? n.left : n.right;
+            std::uint32_t next = NumericStep<kMissingLeft>(nodes[idx[l]], x[(r + l) * F + nodes[idx[l]].feature]);
+            moved |= next ^ idx[l];
+            idx[l] = next;
           }
+          if (!moved) break;  // all eight rows are at leaves (which point to themselves)
         }
         for (std::size_t l = 0; l < kLanes; ++l) raw[(r + l) * K + t.out] += nodes[idx[l]].threshold;
       }
     }
+    r = grouped;
+    // Remaining rows (a single row, typically): eight trees walk in lockstep instead; their leaf
+    // values are then added in tree order.
     for (; r < rows; ++r) {
       const double* xr = x + r * F;
-      std::uint32_t i = t.root;
-      while (nodes[i].kind != kLeaf) i = Step(nodes[i], xr[nodes[i].feature]);
-      raw[r * K + t.out] += nodes[i].threshold;
+      double* out = raw + r * K;
+      std::size_t t = 0;
+      for (; t + kLanes <= T; t += kLanes) {
+        std::uint32_t idx[kLanes];
+        std::uint32_t depth = 0;
+        for (std::size_t l = 0; l < kLanes; ++l) {
+          idx[l] = trees_[t + l].root;
+          depth = std::max(depth, trees_[t + l].depth);
+        }
+        for (std::uint32_t d = 0; d < depth; ++d) {
+          for (std::size_t l = 0; l < kLanes; ++l) idx[l] = NumericStep<kMissingLeft>(nodes[idx[l]], xr[nodes[idx[l]].feature]);
+        }
+        for (std::size_t l = 0; l < kLanes; ++l) out[trees_[t + l].out] += nodes[idx[l]].threshold;
+      }
+      for (; t < T; ++t) {
+        std::uint32_t i = trees_[t].root;
+        for (std::uint32_t d = 0; d < trees_[t].depth; ++d) i = NumericStep<kMissingLeft>(nodes[i], xr[nodes[i].feature]);
+        out[trees_[t].out] += nodes[i].threshold;
+      }
+    }
+  } else {
+    for (; r < rows; ++r) {
+      const double* xr = x + r * F;
+      for (const Tree& t : trees_) {
+        std::uint32_t i = t.root;
+        while (nodes[i].kind != kLeaf) i = Step(nodes[i], xr[nodes[i].feature]);
+        raw[r * K + t.out] += nodes[i].threshold;
+      }
     }
   }
 }
@@ -153,8 +267,18 @@ void HgbForest::RawPredict(const double* x, std::size_t rows, double* raw, std::
   auto run = [&](std::size_t begin, std::size_t end) {
     for (std::size_t b = begin; b < end; b += kBlock) {
       std::size_t m = std::min(kBlock, end - b);
-      if (cats_.empty()) Block<false>(x + b * n_features_, m, raw + b * k_, initialized);
-      else Block<true>(x + b * n_features_, m, raw + b * k_, initialized);
+      const double* xb = x + b * n_features_;
+      if (!cats_.empty()) {
+        Block<true, true>(xb, m, raw + b * k_, initialized);
+        continue;
+      }
+      // Without NaN in the block, `x <= threshold` alone decides every split.
+      bool nan = false;
+      if (any_missing_left_) {
+        for (std::size_t i = 0; i < m * n_features_; ++i) nan |= std::isnan(xb[i]);
+      }
+      if (nan) Block<false, true>(xb, m, raw + b * k_, initialized);
+      else Block<false, false>(xb, m, raw + b * k_, initialized);
     }
   };
   if (threads == 0) threads = DefaultThreads();

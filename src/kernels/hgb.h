@@ -25,8 +25,7 @@ namespace skbridge::kernels {
 struct HgbNode {
   double threshold = 0;       ///< numeric split: num_threshold; leaf: the leaf value
   std::uint32_t feature = 0;  ///< input column (0 for leaves)
-  std::uint32_t left = 0;     ///< global node index; a leaf points to itself
-  std::uint32_t right = 0;
+  std::uint32_t child[2] = {0, 0};  ///< left, right: global node indices; a leaf points to itself
   std::uint32_t cat = 0;      ///< categorical split: index into the forest's category table
   std::uint8_t kind = 0;      ///< kLeaf, kNumeric, kCategorical
   std::uint8_t missing_left = 0;
@@ -83,8 +82,20 @@ class HgbForest {
     std::uint32_t root = 0;
     std::uint32_t depth = 0;  // longest root-to-leaf path (edges)
     std::uint32_t out = 0;    // output column
+    // Shallow numeric trees also have a perfect (complete, level-order) copy: node s has children
+    // 2s + 1 and 2s + 2, so a step needs no child load. Shorter branches are padded with splits
+    // that always go right (threshold NaN) down to copies of their leaf.
+    bool perfect = false;
+    std::uint32_t perfect_begin = 0;  // into perfect_nodes_ (2^depth - 1 nodes)
+    std::uint32_t leaf_begin = 0;     // into perfect_leaves_ (2^depth values)
   };
-  template <bool kCat>
+  struct PerfectNode {
+    double threshold = 0;
+    std::uint32_t feature = 0;
+    std::uint32_t missing_left = 0;
+  };
+  static constexpr std::uint32_t kPerfectMaxDepth = 6;
+  template <bool kCat, bool kMissingLeft>
   void Block(const double* x, std::size_t rows, double* raw, bool initialized) const;
   std::uint32_t Step(const HgbNode& n, double v) const;
 
@@ -92,9 +103,12 @@ class HgbForest {
   std::vector<double> baseline_;
   std::vector<std::vector<std::uint32_t>> known_;
   bool negative_missing_;
+  bool any_missing_left_ = false;
   std::vector<HgbNode> nodes_;
   std::vector<HgbCatSplit> cats_;
   std::vector<Tree> trees_;
+  std::vector<PerfectNode> perfect_nodes_;
+  std::vector<double> perfect_leaves_;
 };
 
 // ---- Links shared by the boosting estimators -------------------------------------------------

@@ -315,3 +315,118 @@ UnaryFunction NumpyUnaryFunction(std::string_view name) {
 }
 
 }  // namespace skbridge::kernels
+
+namespace skbridge::kernels {
+namespace {
+
+// numpy's DOUBLE_LT: NaN sorts after everything.
+inline bool Lt(double a, double b) { return a < b || (b != b && a == a); }
+
+struct ArgSelect {
+  const double* v;
+  std::size_t* t;  // tosort
+  double V(std::ptrdiff_t i) const { return v[t[i]]; }
+  void Swap(std::ptrdiff_t a, std::ptrdiff_t b) const { std::swap(t[a], t[b]); }
+};
+
+void DumbSelect(const double* v, std::size_t* t, std::ptrdiff_t num, std::ptrdiff_t kth) {
+  for (std::ptrdiff_t i = 0; i <= kth; ++i) {
+    std::ptrdiff_t minidx = i;
+    double minval = v[t[i]];
+    for (std::ptrdiff_t k = i + 1; k < num; ++k) {
+      if (Lt(v[t[k]], minval)) {
+        minidx = k;
+        minval = v[t[k]];
+      }
+    }
+    std::swap(t[i], t[minidx]);
+  }
+}
+
+std::ptrdiff_t Median5(const double* v, std::size_t* t) {
+  auto lt = [&](int a, int b) { return Lt(v[t[a]], v[t[b]]); };
+  auto sw = [&](int a, int b) { std::swap(t[a], t[b]); };
+  if (lt(1, 0)) sw(1, 0);
+  if (lt(4, 3)) sw(4, 3);
+  if (lt(3, 0)) sw(3, 0);
+  if (lt(4, 1)) sw(4, 1);
+  if (lt(2, 1)) sw(2, 1);
+  if (lt(3, 2)) return lt(3, 1) ? 1 : 3;
+  return 2;
+}
+
+void Introselect(const double* v, std::size_t* t, std::ptrdiff_t num, std::ptrdiff_t kth);
+
+std::ptrdiff_t MedianOfMedian5(const double* v, std::size_t* t, std::ptrdiff_t num) {
+  const std::ptrdiff_t nmed = num / 5;
+  for (std::ptrdiff_t i = 0, sub = 0; i < nmed; ++i, sub += 5) {
+    std::ptrdiff_t m = Median5(v, t + sub);
+    std::swap(t[sub + m], t[i]);
+  }
+  if (nmed > 2) Introselect(v, t, nmed, nmed / 2);
+  return nmed / 2;
+}
+
+void Introselect(const double* v, std::size_t* t, std::ptrdiff_t num, std::ptrdiff_t kth) {
+  ArgSelect s{v, t};
+  std::ptrdiff_t low = 0, high = num - 1;
+  if (kth - low < 3) {
+    DumbSelect(v, t + low, high - low + 1, kth - low);
+    return;
+  }
+  if (kth == num - 1) {
+    // numpy's shortcut for the last element: the (last) maximum moves to kth.
+    std::ptrdiff_t maxidx = low;
+    double maxval = s.V(low);
+    for (std::ptrdiff_t k = low + 1; k < num; ++k) {
+      if (!Lt(s.V(k), maxval)) {
+        maxidx = k;
+        maxval = s.V(k);
+      }
+    }
+    s.Swap(kth, maxidx);
+    return;
+  }
+  int depth_limit = 0;
+  for (std::size_t u = static_cast<std::size_t>(num); u >>= 1;) ++depth_limit;
+  depth_limit *= 2;
+  while (low + 1 < high) {
+    std::ptrdiff_t ll = low + 1, hh = high;
+    if (depth_limit > 0 || hh - ll < 5) {
+      const std::ptrdiff_t mid = low + (high - low) / 2;
+      if (Lt(s.V(high), s.V(mid))) s.Swap(high, mid);
+      if (Lt(s.V(high), s.V(low))) s.Swap(high, low);
+      if (Lt(s.V(low), s.V(mid))) s.Swap(low, mid);
+      s.Swap(mid, low + 1);
+    } else {
+      std::ptrdiff_t mid = ll + MedianOfMedian5(v, t + ll, hh - ll);
+      s.Swap(mid, low);
+      --ll;
+      ++hh;
+    }
+    --depth_limit;
+    const double pivot = s.V(low);
+    for (;;) {
+      do ++ll;
+      while (Lt(s.V(ll), pivot));
+      do --hh;
+      while (Lt(pivot, s.V(hh)));
+      if (hh < ll) break;
+      s.Swap(ll, hh);
+    }
+    s.Swap(low, hh);
+    if (hh >= kth) high = hh - 1;
+    if (hh <= kth) low = ll;
+  }
+  if (high == low + 1 && Lt(s.V(high), s.V(low))) s.Swap(high, low);
+}
+
+}  // namespace
+
+void NumpyArgPartition(const double* v, std::size_t n, std::size_t kth, std::size_t* idx) {
+  for (std::size_t i = 0; i < n; ++i) idx[i] = i;
+  if (n == 0) return;
+  Introselect(v, idx, static_cast<std::ptrdiff_t>(n), static_cast<std::ptrdiff_t>(kth));
+}
+
+}  // namespace skbridge::kernels

@@ -68,3 +68,13 @@ using UnaryFunction = double (*)(double);
 UnaryFunction NumpyUnaryFunction(std::string_view name);
 
 }  // namespace skbridge::kernels
+
+namespace skbridge::kernels {
+
+/// numpy's argpartition of v[0..n) around kth with its scalar introselect (numpy 1.x, and numpy 2.x
+/// where no SIMD selection is dispatched): fills idx with a permutation of 0..n-1 such that
+/// v[idx[kth]] is in sorted position, smaller-or-equal before it, NaN last. Ties are broken exactly
+/// as that algorithm breaks them. `idx` must hold n entries.
+void NumpyArgPartition(const double* v, std::size_t n, std::size_t kth, std::size_t* idx);
+
+}  // namespace skbridge::kernels

@@ -176,12 +176,15 @@ namespace {
 
 using PackedNode = PackedTreeNode;
 
+// One step down: branch-free (the comparison is a coin flip for the branch predictor), the child
+// is picked by indexing the (left, right) pair.
 template <bool kNan>
 inline std::int32_t Step(const PackedNode& n, const float* x) {
   float v = x[n.feature & kFeatureMask];
-  bool go_left = v <= n.threshold;
-  if constexpr (kNan) go_left |= std::isnan(v) & ((n.feature >> 31) != 0);
-  return go_left ? n.left : n.right;
+  unsigned go_left = v <= n.threshold;
+  if constexpr (kNan) go_left |= static_cast<unsigned>(v != v) & (n.feature >> 31);
+  const std::int32_t* children = &n.left;
+  return children[go_left ^ 1u];
 }
 
 inline bool IsLeaf(const PackedNode& n, std::int32_t self) { return n.left == self && n.right == self; }

@@ -279,10 +279,14 @@ void DecodeScalar(Value* node, const InputRef& input, pickle::Budget* budget) {
   BecomeArray(node, std::move(array));
 }
 
-// Protocol 5: _frombuffer(buffer, dtype, shape, order)
+// Protocol 5: _frombuffer(buffer, dtype, shape, order[, axis_order]). numpy 2 writes arrays that are
+// neither C- nor F-contiguous in memory ('K') order: the buffer is C-ordered over `shape`, and the
+// array is that, transposed by axis_order. We materialise the transpose in C order.
 void DecodeFromBuffer(Value* node, const InputRef& input, pickle::Budget* budget) {
   const Value* args = node->object->args;
-  if (!args || args->items.size() != 4) FailAt(node->offset, "numpy _frombuffer: expected (buffer, dtype, shape, order)");
+  if (!args || (args->items.size() != 4 && args->items.size() != 5)) {
+    FailAt(node->offset, "numpy _frombuffer: expected (buffer, dtype, shape, order[, axis_order])");
+  }
   const Value* buffer = args->items[0];
   if (buffer->kind == Kind::kPickleBuffer) {
     throw Error::Unsupported(fmt::format("array data is in out-of-band buffer {} that the file does not contain", buffer->integer))
@@ -291,8 +295,47 @@ void DecodeFromBuffer(Value* node, const InputRef& input, pickle::Budget* budget
   if (!buffer->is_text() && buffer->kind != Kind::kByteArray) FailAt(node->offset, "numpy _frombuffer: the buffer is not bytes");
   DType dtype = DTypeFromValue(*args->items[1]);
   auto shape = ShapeFromValue(*args->items[2], "numpy _frombuffer shape");
-  bool fortran = args->items[3]->is_text() && args->items[3]->text == "F";
-  BecomeArray(node, MakeArray(dtype, std::move(shape), fortran, buffer->text, input, budget, buffer->offset));
+  std::string_view order = args->items[3]->is_text() ? args->items[3]->text : "C";
+  const Value* axes = args->items.size() == 5 ? args->items[4] : nullptr;
+  if (order != "K" || !axes || axes->is_none()) {
+    BecomeArray(node, MakeArray(dtype, std::move(shape), order == "F", buffer->text, input, budget, buffer->offset));
+    return;
+  }
+  auto axis_order = ShapeFromValue(*axes, "numpy _frombuffer axis_order");
+  const std::size_t nd = shape.size();
+  std::vector<bool> seen(nd, false);
+  bool valid = axis_order.size() == nd;
+  for (auto a : axis_order) valid = valid && a >= 0 && static_cast<std::size_t>(a) < nd && !seen[a] && (seen[a] = true);
+  if (!valid) FailAt(node->offset, "numpy _frombuffer: axis_order is not a permutation of the array's axes");
+  auto stored = MakeArray(dtype, shape, false, buffer->text, input, budget, buffer->offset);
+  std::vector<std::int64_t> final_shape(nd), src_stride(nd);
+  for (std::size_t k = 0; k < nd; ++k) final_shape[k] = shape[static_cast<std::size_t>(axis_order[k])];
+  std::int64_t stride = 1;
+  for (std::size_t d = nd; d-- > 0;) {
+    src_stride[d] = stride;
+    stride *= shape[d];
+  }
+  const std::size_t item = static_cast<std::size_t>(dtype.itemsize);
+  budget->Charge(stored->nbytes, "array data");
+  auto out = std::make_shared<std::vector<std::uint64_t>>((stored->nbytes + 7) / 8);
+  auto* dst = reinterpret_cast<std::byte*>(out->data());
+  std::vector<std::int64_t> idx(nd, 0);
+  const std::int64_t count = stored->size();
+  for (std::int64_t flat = 0; flat < count; ++flat) {
+    std::int64_t src = 0;
+    for (std::size_t k = 0; k < nd; ++k) src += idx[k] * src_stride[static_cast<std::size_t>(axis_order[k])];
+    std::memcpy(dst + flat * item, stored->data + src * static_cast<std::int64_t>(item), item);
+    for (std::size_t k = nd; k-- > 0;) {
+      if (++idx[k] < final_shape[k]) break;
+      idx[k] = 0;
+    }
+  }
+  auto array = std::make_shared<NdArray>(*stored);
+  array->shape = std::move(final_shape);
+  array->data = dst;
+  array->owner = std::move(out);
+  array->memory_mapped = false;
+  BecomeArray(node, std::move(array));
 }
 
 }  // namespace

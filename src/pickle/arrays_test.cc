@@ -643,3 +643,55 @@ INSTANTIATE_TEST_SUITE_P(Suites, RealNumpyFiles, ::testing::Values("bullseye", "
 
 }  // namespace
 }  // namespace skbridge
+
+namespace skbridge {
+namespace {
+
+// Every model scikit-learn wrote into tests/fixtures (0.23 to 1.9, pickle protocols 2 and 5,
+// joblib, compressed joblib): it reads, references no dangerous global, records the protocol its
+// name says, and its tree nodes are the structured NODE_DTYPE of its version (7 fields before
+// scikit-learn 1.3, 8 after).
+TEST(Fixtures, EveryModelReads) {
+  auto root = testing::SourceDir() / "tests/fixtures";
+  if (!std::filesystem::exists(root)) GTEST_SKIP() << "no fixture corpus at " << root;
+  std::size_t files = 0, trees = 0;
+  for (const auto& version_dir : std::filesystem::directory_iterator(root)) {
+    if (!version_dir.is_directory()) continue;
+    const std::string version = version_dir.path().filename().string();
+    const std::size_t node_fields = version < "1.3" ? 7 : 8;  // "0.23.2" < "1.2.1" < "1.3" < "1.4.2"
+    for (const auto& entry : std::filesystem::directory_iterator(version_dir)) {
+      const std::string name = entry.path().filename().string();
+      if (name.ends_with(".npy") || name.ends_with(".json") || entry.is_directory()) continue;
+      SCOPED_TRACE(entry.path().string());
+      ModelFile f = ReadModelFile(entry.path().string(), testing::NoHash());
+      ++files;
+      for (const auto& g : f.globals) EXPECT_NE(g.safety, GlobalSafety::kDangerous) << g.Path();
+      if (name.ends_with(".p2.pkl")) EXPECT_EQ(f.protocol, 2);
+      if (name.ends_with(".p5.pkl")) EXPECT_EQ(f.protocol, 5);
+      if (name.ends_with(".joblib")) EXPECT_EQ(f.container, Container::kJoblib);
+      for (std::size_t i = 0; i < f.graph.node_count(); ++i) {
+        const Value* v = f.graph.node(i);
+        if (v->kind != Kind::kArray || !v->array->dtype.Field("threshold")) continue;
+        const NdArray& a = *v->array;
+        ++trees;
+        ASSERT_EQ(a.dtype.fields.size(), node_fields);
+        EXPECT_EQ(a.dtype.itemsize, node_fields == 7 ? 56 : 64);
+        EXPECT_EQ(a.dtype.Field("left_child")->offset, 0);
+        EXPECT_EQ(a.dtype.Field("threshold")->offset, 24);
+        EXPECT_EQ(a.dtype.Field("weighted_n_node_samples")->offset, 48);
+        EXPECT_EQ(a.nbytes, static_cast<std::size_t>(a.size() * a.dtype.itemsize));
+        // Children index inside the array (or are -1 for leaves).
+        for (std::int64_t n = 0; n < a.size(); ++n) {
+          std::int64_t left;
+          std::memcpy(&left, a.data + n * a.dtype.itemsize, 8);
+          ASSERT_TRUE(left == -1 || (left > n && left < a.size())) << "node " << n << " left " << left;
+        }
+      }
+    }
+  }
+  EXPECT_GT(files, 100u);
+  EXPECT_GT(trees, 10u);
+}
+
+}  // namespace
+}  // namespace skbridge

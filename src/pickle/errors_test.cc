@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -152,8 +153,11 @@ TEST(BadLimits, AllocationBudget) {
 class TempDir {
  public:
   TempDir() {
-    path_ = std::filesystem::temp_directory_path() /
-            ("skbridge-test-" + std::to_string(::getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    for (char& c : name) {
+      if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';  // parameterised names hold '/'
+    }
+    path_ = std::filesystem::temp_directory_path() / ("skbridge-test-" + std::to_string(::getpid()) + "-" + name);
     std::filesystem::create_directories(path_);
   }
   ~TempDir() {

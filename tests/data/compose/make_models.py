@@ -84,7 +84,7 @@ def main():
     INPUTS = {"frame": ("frame.csv", None), "frame1": ("frame.csv", ["city"]),
               "frame2": ("frame.csv", ["color", "city"]), "frame_ck": ("frame.csv", ["city", "k"]), "frame3": ("frame.csv", ["color", "size", "k"]),
               "frame3b": ("frame.csv", ["color", "size", "city"]), "numeric": ("numeric.csv", None),
-              "numeric2": ("numeric2.csv", None), "labels": ("labels.csv", None), "binlabels": ("binlabels.csv", None)}
+              "numeric2": ("numeric2.csv", None), "multilabel": ("multilabel.csv", None), "labels": ("labels.csv", None), "binlabels": ("binlabels.csv", None)}
     cases = []
 
     def add(name, build, fit_X, test_X, input_name, methods, target=None, error=None, mutate=None):
@@ -236,6 +236,29 @@ def main():
         from sklearn.model_selection import GridSearchCV
         return GridSearchCV(LinearRegression(), {"fit_intercept": [True, False]}, cv=3, refit=False)
     add("grid_no_refit", grid_no_refit, Xn_train, None, "numeric", [], target=y_reg, error="refit=False")
+
+    # --- More variants: a None category (missing cells match it), a refused inverse function,
+    # successive-halving search, a multilabel LabelBinarizer.
+    def ohe_none():
+        if V < (0, 24):
+            raise RuntimeError("missing values as categories need 0.24")
+        return OneHotEncoder(handle_unknown="ignore")
+    add("ohe_none_category", ohe_none, np.array([["a"], [None], ["b"], ["a"]], dtype=object), None, "frame1", [])
+    add("ttr_refused_inverse", lambda: TransformedTargetRegressor(LinearRegression(), func=np.log1p, inverse_func=np.sinc),
+        Xn_train, None, "numeric", [], target=np.abs(y_reg) + 1, error="numpy.sinc")
+
+    def halving():
+        from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+        from sklearn.model_selection import HalvingGridSearchCV
+        return HalvingGridSearchCV(LogisticRegression(), {"C": [0.1, 1.0, 10.0]}, cv=3, random_state=0)
+    add("grid_halving", halving, Xn_train, Xn_test, "numeric", ["predict", "predict_proba"], target=y)
+
+    def lb_multilabel():
+        return LabelBinarizer(pos_label=5)
+    Y_ml = np.c_[y, 1 - y, (Xn_train[:, 2] > 1).astype(int)]
+    Y_ml_test = np.c_[(Xn_test[:, 2] > 1), Xn_test[:, 2] > 2, Xn_test[:, 2] > 0].astype(int)
+    pd.DataFrame(Y_ml_test, columns=["y0", "y1", "y2"]).to_csv(os.path.join(OUT, "inputs", "multilabel.csv"), index=False)
+    add("lb_multilabel", lb_multilabel, Y_ml, Y_ml_test, "multilabel", ["transform"])
 
     # --- Broken states: decoding must fail naming the attribute.
     def bad_drop(est):
