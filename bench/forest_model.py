@@ -9,6 +9,8 @@
                                   loads the model, times predict on the 100k rows (median of 3), single-row
                                   predict latency (median of 300 calls), load time, peak RSS;
                                   THREADS = 1 (n_jobs=1) or 'all' (n_jobs=-1).
+  forest_model.py quick DIR       median CPU time of 8,192-row batches and of single rows, n_jobs=1:
+                                  comparable with `bench_trees --quick DIR` on a busy machine.
 """
 import resource
 import sys
@@ -62,8 +64,32 @@ def time_model(d, threads):
     print(f"sklearn rows_per_s={rows_s:.0f} single_row_us={np.median(single) * 1e6:.1f} load_s={load_s:.4f} peak_rss_mb={rss_mb:.0f}")
 
 
+def quick(d):
+    """CPU time (not wall time) of 8,192-row batches and single rows, median: stable when other jobs share the machine."""
+    import joblib
+
+    model = joblib.load(f"{d}/forest100.joblib")
+    model.set_params(n_jobs=1)
+    X = np.load(f"{d}/forest_X.npy")
+    chunks = [X[i * 8192 : (i + 1) * 8192] for i in range(12)]
+    batch, single = [], []
+    model.predict(chunks[0])
+    for rep in range(12):
+        t0 = time.process_time()
+        model.predict(chunks[rep])
+        batch.append(time.process_time() - t0)
+    for rep in range(300):
+        row = X[rep : rep + 1]
+        t0 = time.process_time()
+        model.predict(row)
+        single.append(time.process_time() - t0)
+    print(f"sklearn cpu-time: 8192-row batch {8192 / np.median(batch):.0f} rows/s, single row {np.median(single) * 1e6:.1f} us")
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "make":
         make(sys.argv[2])
+    elif sys.argv[1] == "quick":
+        quick(sys.argv[2])
     else:
         time_model(sys.argv[2], sys.argv[3])

@@ -54,7 +54,7 @@ void DecodeStream(ModelFile* out, numpy::InputRef stream, const ReadOptions& opt
   ctx.owner = stream.owner;
   bool saw_wrapper = false;
   ctx.on_build = [&](Value* object, pickle::Unpickler& vm) {
-    joblib::ReadInlineArray(object, vm, stream, &budget, &saw_wrapper);
+    joblib::ReadInlineArray(object, vm, stream, &budget, &saw_wrapper, &out->joblib_aligned);
   };
   if (stream.owner) out->graph.keep_alive.push_back(stream.owner);
   pickle::Unpickler vm(stream.bytes, 0, &ctx);

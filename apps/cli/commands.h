@@ -24,5 +24,6 @@ struct Command {
 
 Action SetupInspect(CLI::App* sub);
 Action SetupPredict(CLI::App* sub);
+Action SetupDoctor(CLI::App* sub);
 
 }  // namespace skbridge::cli

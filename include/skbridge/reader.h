@@ -68,6 +68,7 @@ struct ModelFile {
   std::string sha256;             ///< of the file's bytes, lowercase hex
   Container container = Container::kPickle;
   Compressor compressor = Compressor::kNone;
+  bool joblib_aligned = false;  ///< joblib arrays carry 16-byte alignment padding (joblib >= 1.2)
   int protocol = 0;      ///< the stream's PROTO, 0..5 (0 when absent: protocol 0 or 1)
   int max_protocol = 0;  ///< highest protocol of any nested stream too (joblib object arrays)
   std::vector<std::string> side_files;  ///< legacy joblib: the array files read beside it

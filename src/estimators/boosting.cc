@@ -195,34 +195,37 @@ class GradientBoosting : public Estimator {
 
   // Raw predictions (rows x K) for the float32-rounded input.
   std::vector<double> Raw(const Table& x) const {
-    Table d = DenseInput(x);
+    Table converted;
+    if (!x.is_dense()) converted = x.ToDense();
+    const Table& d = x.is_dense() ? x : converted;
+    if (input.n_features && d.cols != input.n_features) {
+      throw Error::InvalidInput(fmt::format("{} ({}) expects {} features, got {}", path, class_path, input.n_features, d.cols));
+    }
     const std::size_t n = d.rows, F = d.cols;
-    std::vector<float> x32(n * F);
-    bool has_nan = false;
     // GradientBoosting validates its input itself (dtype float32, all finite) in every version: NaN
     // and values beyond float32 are rejected even where the trees alone would route NaN.
-    std::int64_t bad = kernels::ToFloat32(d.dense.data(), n * F, false, x32.data(), &has_nan);
-    if (bad >= 0) {
-      double v = d.dense[static_cast<std::size_t>(bad)];
-      throw Error::InvalidInput(fmt::format("{} ({}): input row {}, column {} holds {}, which scikit-learn rejects ({})", path, class_path,
-                                            bad / static_cast<std::int64_t>(F), bad % static_cast<std::int64_t>(F), v,
-                                            std::isnan(v) ? "gradient boosting does not accept NaN" : "not finite in float32"));
+    for (std::size_t i = 0; i < n * F; ++i) {
+      if (!std::isfinite(static_cast<float>(d.dense[i]))) {
+        double v = d.dense[i];
+        throw Error::InvalidInput(fmt::format("{} ({}): input row {}, column {} holds {}, which scikit-learn rejects ({})", path,
+                                              class_path, i / F, i % F, v,
+                                              std::isnan(v) ? "gradient boosting does not accept NaN" : "not finite in float32"));
+      }
     }
     std::vector<double> raw(n * K);
     if (init_est) {
+      std::vector<double> x32(n * F);
+      for (std::size_t i = 0; i < n * F; ++i) x32[i] = static_cast<double>(static_cast<float>(d.dense[i]));
       InitFromEstimator(x32, n, F, raw);
-      std::vector<double> xd(x32.begin(), x32.end());
-      trees->RawPredict(xd.data(), n, raw.data(), 0, true);
+      trees->RawPredict(x32.data(), n, raw.data(), 0, true);
     } else {
-      std::vector<double> xd(x32.begin(), x32.end());
-      trees->RawPredict(xd.data(), n, raw.data());  // the baseline is the constant init
+      trees->RawPredict(d.dense.data(), n, raw.data(), 0, false, true);  // the baseline is the constant init
     }
     return raw;
   }
 
-  void InitFromEstimator(const std::vector<float>& x32, std::size_t n, std::size_t F, std::vector<double>& raw) const {
-    std::vector<double> xd(x32.begin(), x32.end());
-    Table t = Table::Dense(n, F, std::move(xd));
+  void InitFromEstimator(const std::vector<double>& x32, std::size_t n, std::size_t F, std::vector<double>& raw) const {
+    Table t = Table::Dense(n, F, x32);
     if (!init_proba) {
       Output o = init_est->Run(Method::kPredict, t);
       if (o.labels || o.values.size() != n * K) {

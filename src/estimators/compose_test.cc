@@ -54,6 +54,16 @@ TEST(Compose, PipelineInputComesFromFirstStep) {
   EXPECT_FALSE(m->Has(Method::kTransform));
 }
 
+TEST(Compose, FramePipelineMarksTextColumns) {
+  // Pipeline(ColumnTransformer(num: impute+scale, cat: impute+one-hot), LogisticRegression):
+  // the columns that reach the encoder expect text.
+  for (const char* version : {"0.23.2", "1.9.0"}) {
+    auto m = Model::Load(Fixture(version, "Pipeline_frame_logreg.joblib").string());
+    EXPECT_EQ(m->input().feature_names, (std::vector<std::string>{"age", "income", "score", "color", "size", "city"})) << version;
+    EXPECT_EQ(m->input().is_text, (std::vector<bool>{false, false, false, true, true, true})) << version;
+  }
+}
+
 TEST(Compose, PassthroughLastStepOnlyTransforms) {
   auto m = Model::Load((SourceDir() / "tests/data/compose/1.9.0/pipeline_passthrough_last.pkl").string());
   EXPECT_EQ(m->methods(), std::vector<Method>{Method::kTransform});

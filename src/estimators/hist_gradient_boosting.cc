@@ -124,9 +124,16 @@ class HistGradientBoosting : public Estimator {
     return m == Method::kPredict || m == Method::kPredictProba || m == Method::kDecisionFunction;
   }
 
-  // The matrix the predictors see, rows x n_features.
-  Table Prepare(const Table& x) const {
-    if (!encoder) return DenseInput(x);
+  // The matrix the predictors see, rows x n_features (x itself when it already is that matrix).
+  const Table& Prepare(const Table& x, Table& storage) const {
+    if (!encoder) {
+      if (!x.is_dense()) storage = x.ToDense();
+      const Table& d = x.is_dense() ? x : storage;
+      if (input.n_features && d.cols != input.n_features) {
+        throw Error::InvalidInput(fmt::format("{} ({}) expects {} features, got {}", path, class_path, input.n_features, d.cols));
+      }
+      return d;
+    }
     if (input.n_features && x.cols != input.n_features) {
       throw Error::InvalidInput(fmt::format("{} ({}) expects {} features, got {}", path, class_path, input.n_features, x.cols));
     }
@@ -142,12 +149,14 @@ class HistGradientBoosting : public Estimator {
       std::copy_n(enc.values.data() + r * enc_cols, enc_cols, out.data() + r * F);
       std::copy_n(num.dense.data() + r * num_cols.size(), num_cols.size(), out.data() + r * F + enc_cols);
     }
-    return Table::Dense(x.rows, F, std::move(out));
+    storage = Table::Dense(x.rows, F, std::move(out));
+    return storage;
   }
 
   Output Run(Method m, const Table& x) const override {
     if (!Has(m)) Unsupported(m);
-    Table d = Prepare(x);
+    Table storage;
+    const Table& d = Prepare(x, storage);
     const std::size_t n = d.rows, K = forest->k();
     std::vector<double> raw(n * K);
     forest->RawPredict(d.dense.data(), n, raw.data());
@@ -158,9 +167,9 @@ class HistGradientBoosting : public Estimator {
       return NumericOutput(n, 0, std::move(raw));
     }
     if (m == Method::kDecisionFunction) return NumericOutput(n, K == 1 ? 0 : K, std::move(raw));
-    std::vector<double> proba = Proba(raw, n);
     const std::size_t C = classes->size();
-    if (m == Method::kPredictProba) return boosting::ProbaOutput(*classes, n, std::move(proba));
+    if (m == Method::kPredictProba) return boosting::ProbaOutput(*classes, n, Proba(raw, n));
+    std::vector<double> proba = predict_from_raw ? std::vector<double>{} : Proba(raw, n);
     std::vector<std::size_t> idx(n);
     for (std::size_t r = 0; r < n; ++r) {
       if (predict_from_raw && K == 1) {

@@ -12,6 +12,7 @@
 
 #include "estimators/compose.h"
 #include "estimators/estimator.h"
+#include "kernels/linear.h"  // NumpySum: numpy's pairwise add.reduce
 #include "kernels/preprocessing.h"
 
 namespace skbridge::est {
@@ -312,6 +313,9 @@ class KNNImputer : public Estimator {
   bool nan_donors_weigh_zero = false;  // 1.6+: donors at NaN distance get weight 0 with 'uniform'
   bool keep_empty = false;
   bool indicator_when_complete = true;  // before 1.3.1 the indicator was left out when X had no missing value
+  // Which np.argpartition picked the donors: numpy 2's x86-simd-sort selection (AVX-512) or the
+  // scalar introselect of numpy 1.x. It decides which of several equidistant donors are used.
+  bool simd_select = false;
   std::shared_ptr<const MissingIndicator> indicator;
 
   bool Has(Method m) const override { return m == Method::kTransform; }
@@ -346,7 +350,7 @@ class KNNImputer : public Estimator {
       }
       std::vector<double> dist = kernels::NanEuclidean(q.data(), rows.size(), fit_x.v.data(), n_fit, nf);
       std::vector<std::size_t> donors, order;
-      std::vector<double> pd, w;
+      std::vector<double> pd, w, prod;
       for (std::size_t i = 0; i < rows.size(); ++i) {
         const std::size_t r = rows[i];
         const double* dr = dist.data() + i * n_fit;
@@ -369,7 +373,8 @@ class KNNImputer : public Estimator {
           // np.argpartition(dist, kn - 1)[:kn]: the kn nearest (NaN last), ties as numpy breaks them.
           const std::size_t kn = std::min(n_neighbors, donors.size());
           order.resize(pd.size());
-          kernels::NumpyArgPartition(pd.data(), pd.size(), kn - 1, order.data());
+          if (simd_select) kernels::X86SimdArgSelect(pd.data(), pd.size(), kn - 1, order.data());
+          else kernels::NumpyArgPartition(pd.data(), pd.size(), kn - 1, order.data());
           w.assign(kn, 1.0);
           if (distance_weights) {
             bool zero = false;
@@ -384,11 +389,10 @@ class KNNImputer : public Estimator {
               if (std::isnan(pd[order[j]])) w[j] = 0.0;
             }
           }
-          double num = 0, den = 0;
-          for (std::size_t j = 0; j < kn; ++j) {
-            num += fit_x.v[donors[order[j]] * nf + c] * w[j];
-            den += w[j];
-          }
+          // np.ma.average: sum(values * weights) / sum(weights), each summed as numpy does.
+          prod.resize(kn);
+          for (std::size_t j = 0; j < kn; ++j) prod[j] = fit_x.v[donors[order[j]] * nf + c] * w[j];
+          const double num = kernels::NumpySum(prod.data(), kn), den = kernels::NumpySum(w.data(), kn);
           xi[r * nf + c] = num / den;
         }
       }
@@ -511,6 +515,12 @@ std::shared_ptr<Estimator> DecodeSimpleImputer(Fields& f) {
   for (std::size_t c = 0; c < e->stats.size(); ++c) {
     if (keep_all || e->stats[c].is_text || !std::isnan(e->stats[c].number)) e->keep.push_back(c);
   }
+  // Fitted on text (object) columns: those features expect strings.
+  for (std::size_t c = 0; c < e->stats.size(); ++c) {
+    if (!e->stats[c].is_text) continue;
+    e->input.is_text.resize(e->stats.size(), false);
+    e->input.is_text[c] = true;
+  }
   char kind = DTypeKindChar(f.Find("_fill_dtype"));
   e->int_fill = kind == 'i' || kind == 'u';
   e->indicator = ReadIndicator(f, e->stats.size());
@@ -568,17 +578,17 @@ std::shared_ptr<Estimator> DecodeKNNImputer(Fields& f) {
   }
   e->valid.assign(nf, false);
   e->col_mean.assign(nf, std::numeric_limits<double>::quiet_NaN());
+  // The masked column means (np.ma mean: the column with masked cells as 0, summed, * 1. / count).
+  std::vector<double> column(n);
   for (std::size_t c = 0; c < nf; ++c) {
-    double s = 0;
     std::size_t cnt = 0;
     for (std::size_t r = 0; r < n; ++r) {
-      if (!e->fit_mask[r * nf + c]) {
-        s += e->fit_x.v[r * nf + c];
-        ++cnt;
-      }
+      bool present = !e->fit_mask[r * nf + c];
+      column[r] = present ? e->fit_x.v[r * nf + c] : 0.0;
+      cnt += present;
     }
     e->valid[c] = cnt > 0;
-    if (cnt) e->col_mean[c] = s / static_cast<double>(cnt);
+    if (cnt) e->col_mean[c] = kernels::NumpySum(column.data(), n) * 1. / static_cast<double>(cnt);
   }
   if (f.Has("_valid_mask")) {
     auto vm = f.Doubles("_valid_mask", nf);
@@ -591,6 +601,14 @@ std::shared_ptr<Estimator> DecodeKNNImputer(Fields& f) {
   e->indicator_when_complete = version >= Version(1, 3, 1);
   e->keep_empty = BoolOr(f, "keep_empty_features", false);
   e->indicator = ReadIndicator(f, nf);
+  // numpy's major version: pickles name numpy._core (2.x) or numpy.core (1.x); joblib files may
+  // name neither, then scikit-learn >= 1.4.2 (the first to support numpy 2) is taken as numpy 2.
+  int numpy_major = 0;
+  for (const GlobalRef& g : f.ctx().file().globals) {
+    if (g.module == "numpy._core" || g.module.starts_with("numpy._core.")) numpy_major = 2;
+    else if (numpy_major == 0 && (g.module == "numpy.core" || g.module.starts_with("numpy.core."))) numpy_major = 1;
+  }
+  e->simd_select = numpy_major == 2 || (numpy_major == 0 && version >= Version(1, 4, 2));
   return e;
 }
 

@@ -422,7 +422,6 @@ class SplineTransformer : public Transformer {
         eval(xmax, 1, s.extrapolate, fpmax.data());
       }
       if (linear && deg <= 1) ++deg;
-      fprintf(stderr, "DBG f=%zu deg=%d xmin=%g\n", f, deg, xmin);
       const std::size_t dcount = static_cast<std::size_t>(deg);
       for (std::size_t r = 0; r < d.rows; ++r) {
         const double v = d.dense[r * nf + f];
@@ -860,7 +859,11 @@ std::shared_ptr<Estimator> DecodePolynomialFeatures(Fields& f) {
 std::shared_ptr<Estimator> DecodeFunctionTransformer(Fields& f) {
   auto e = std::make_shared<FunctionTransformer>();
   f.ReadCommon(e.get(), false);
-  e->validate = BoolOr(f, "validate", false);
+  // validate=None (0.20 and 0.21) meant True, with a FutureWarning.
+  e->validate = BoolOr(f, "validate", f.Has("validate"));
+  if (BoolOr(f, "pass_y", false)) {
+    throw Error::Unsupported(fmt::format("{}: FunctionTransformer(pass_y=True) passes y to its function; not supported", f.path()));
+  }
   // validate=False checks nothing, not even the number of columns.
   if (!e->validate && e->input.feature_names.empty()) e->input.n_features = 0;
   const Value* kw = f.Find("kw_args");

@@ -167,6 +167,33 @@ TEST(PreprocessingKernels, BSplineBasisSumsToOne) {
   EXPECT_EQ(kernels::BSplineBasis(t.data(), t.size(), 3, 3.5, 0, true, work), 5);
 }
 
+// np.argpartition(v, k)[:k + 1] as numpy 1.24 (scalar introselect) and numpy 2.4 on an AVX-512
+// machine (x86-simd-sort) returned it, ties included, for v[i] = (7919 i) % 13 (NaN at every 11th
+// index where marked).
+TEST(PreprocessingKernels, ArgPartitionBreaksTiesLikeNumpy) {
+  struct Case {
+    std::size_t n, k;
+    bool nan;
+    std::vector<std::size_t> numpy1, numpy2;
+  };
+  const Case cases[] = {
+      {20, 4, false, {0, 13, 7, 1, 14}, {0, 13, 7, 1, 14}},
+      {300, 5, false, {104, 78, 130, 117, 156, 91}, {0, 299, 39, 52, 234, 65}},
+      {700, 9, false, {273, 494, 403, 507, 260, 156, 169, 39, 78, 286}, {0, 676, 663, 637, 91, 104, 650, 312, 364, 299}},
+      {40, 3, true, {39, 26, 13, 20}, {39, 13, 26, 20}},
+      {300, 6, true, {195, 26, 299, 130, 52, 78, 273}, {182, 26, 130, 156, 117, 195, 208}},
+  };
+  for (const Case& c : cases) {
+    std::vector<double> v(c.n);
+    for (std::size_t i = 0; i < c.n; ++i) v[i] = c.nan && i % 11 == 0 ? std::nan("") : static_cast<double>((i * 7919) % 13);
+    std::vector<std::size_t> idx(c.n);
+    kernels::NumpyArgPartition(v.data(), c.n, c.k, idx.data());
+    EXPECT_EQ(std::vector<std::size_t>(idx.begin(), idx.begin() + c.k + 1), c.numpy1) << c.n;
+    kernels::X86SimdArgSelect(v.data(), c.n, c.k, idx.data());
+    EXPECT_EQ(std::vector<std::size_t>(idx.begin(), idx.begin() + c.k + 1), c.numpy2) << c.n;
+  }
+}
+
 // --- broken states and bad input --------------------------------------------------------------
 
 Value* RootState(ModelFile& f) { return const_cast<Value*>(f.graph.root->State()); }

@@ -90,13 +90,16 @@ class Selector : public Estimator {
       }
       return t;
     }
-    // Column table: check what check_array would (numbers; missing text cells are NaN), then select.
+    // Column table: check what check_array would, then select. With a text column numpy holds an
+    // object array, for which only NaN (missing cells) is looked for; without, a float array.
+    bool object_array = false;
+    for (const Column& col : x.columns) object_array |= col.is_string;
     for (std::size_t c = 0; c < x.cols && !allow_nan; ++c) {
       const Column& col = x.columns[c];
       for (std::size_t r = 0; r < x.rows; ++r) {
         if (col.is_string) {
           if (!col.missing.empty() && col.missing[r]) NotFinite(r, c, std::nan(""), x);
-        } else if (!std::isfinite(col.numbers[r])) {
+        } else if (object_array ? std::isnan(col.numbers[r]) : !std::isfinite(col.numbers[r])) {
           NotFinite(r, c, col.numbers[r], x);
         }
       }
@@ -218,7 +221,6 @@ std::vector<double> CleanNans(std::vector<double> scores, bool is_float32) {
 // Which numpy interpolation np.percentile uses: scikit-learn < 1.1 ran on numpy < 1.22 (weighted
 // sum); later versions on numpy >= 1.22 (lerp). Only ties at the threshold can tell them apart.
 bool PercentileLerp(const std::string& version) { return VersionAtLeast(version, 1, 1); }
-
 
 // A Python number (int, float, bool, numpy scalar).
 std::optional<double> Number(const Value& v) {

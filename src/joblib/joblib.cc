@@ -32,7 +32,8 @@ const Value& StateField(const Value& state, std::string_view key, std::string_vi
 
 bool IsArrayWrapper(const Value* cls) { return IsJoblibClass(cls, "NumpyArrayWrapper"); }
 
-void ReadInlineArray(Value* object, pickle::Unpickler& vm, const numpy::InputRef& stream, pickle::Budget* budget, bool* seen) {
+void ReadInlineArray(Value* object, pickle::Unpickler& vm, const numpy::InputRef& stream, pickle::Budget* budget, bool* seen,
+                     bool* aligned) {
   if (!IsArrayWrapper(object->Class())) return;
   *seen = true;
   const Value* state = object->object->state;
@@ -50,6 +51,7 @@ void ReadInlineArray(Value* object, pickle::Unpickler& vm, const numpy::InputRef
   }
   const Value* alignment = state->Get("numpy_array_alignment_bytes");
   if (alignment && !alignment->is_none()) {
+    *aligned = true;
     std::uint8_t padding = vm.ReadRawByte("the array's padding length");
     auto pad = vm.ReadRaw(padding, "the array's alignment padding");
     (void)pad;

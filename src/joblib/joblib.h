@@ -16,7 +16,9 @@ bool IsArrayWrapper(const Value* cls);
 
 /// The BUILD hook: when `object` is a NumpyArrayWrapper, reads its array from the stream and turns
 /// the node into that array. `*seen` is set when a wrapper was found.
-void ReadInlineArray(Value* object, pickle::Unpickler& vm, const numpy::InputRef& stream, pickle::Budget* budget, bool* seen);
+/// `*aligned` is set when the wrapper records joblib >= 1.2's alignment padding.
+void ReadInlineArray(Value* object, pickle::Unpickler& vm, const numpy::InputRef& stream, pickle::Budget* budget, bool* seen,
+                     bool* aligned);
 
 /// Replaces legacy wrappers by the arrays of their side files in `directory`, appending the files
 /// read to `found` and the ones that do not exist to `missing` (those wrappers stay as they are).

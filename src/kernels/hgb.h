@@ -75,7 +75,10 @@ class HgbForest {
   /// raw[r * k + j] for rows x (row-major, n_features columns). threads = 0: DefaultThreads()
   /// for large batches; results do not depend on the thread count. With `initialized`, raw already
   /// holds each row's starting values (instead of the baseline) and the trees are added to them.
-  void RawPredict(const double* x, std::size_t rows, double* raw, std::size_t threads = 0, bool initialized = false) const;
+  /// float32_inputs: each input value is first rounded to float32 (scikit-learn's
+  /// check_array(dtype=np.float32) before a Tree is applied), block by block, without a copy of x.
+  void RawPredict(const double* x, std::size_t rows, double* raw, std::size_t threads = 0, bool initialized = false,
+                  bool float32_inputs = false) const;
 
  private:
   struct Tree {

@@ -430,3 +430,263 @@ void NumpyArgPartition(const double* v, std::size_t n, std::size_t kth, std::siz
 }
 
 }  // namespace skbridge::kernels
+
+namespace skbridge::kernels {
+namespace {
+
+// A 512-bit register of 8 doubles and its companion register of 8 indices.
+struct Reg {
+  double k[8];
+  std::uint64_t i[8];
+};
+
+constexpr std::uint64_t kIndexMax = ~std::uint64_t{0};
+
+// The lane permutations x86-simd-sort uses (lane l takes lane P[l]).
+constexpr int kSwap2[8] = {1, 0, 3, 2, 5, 4, 7, 6};     // swap_n<2> / reverse_n<2>
+constexpr int kRev4[8] = {3, 2, 1, 0, 7, 6, 5, 4};      // reverse_n<4>
+constexpr int kSwap4[8] = {2, 3, 0, 1, 6, 7, 4, 5};     // swap_n<4>
+constexpr int kRev8[8] = {7, 6, 5, 4, 3, 2, 1, 0};      // reverse_n<8>, reverse
+constexpr int kSwap8[8] = {4, 5, 6, 7, 0, 1, 2, 3};     // swap_n<8>
+
+inline double VMin(double a, double b) { return a < b ? a : b; }  // _mm512_min_pd(a, b)
+inline double VMax(double a, double b) { return a > b ? a : b; }  // _mm512_max_pd(a, b)
+
+// cmp_merge (key-value): lanes in `mask` take max(in, partner), the others min; an index follows
+// its key unless the merged key differs from the lane's own.
+void CmpMerge(Reg& r, const int* perm, unsigned mask) {
+  Reg p;
+  for (int l = 0; l < 8; ++l) {
+    p.k[l] = r.k[perm[l]];
+    p.i[l] = r.i[perm[l]];
+  }
+  for (int l = 0; l < 8; ++l) {
+    double mn = VMin(p.k[l], r.k[l]), mx = VMax(p.k[l], r.k[l]);
+    double t = (mask >> l) & 1 ? mx : mn;
+    if (!(t == r.k[l])) r.i[l] = p.i[l];
+    r.k[l] = t;
+  }
+}
+
+void SortReg8(Reg& r) {
+  CmpMerge(r, kSwap2, 0xAA);
+  CmpMerge(r, kRev4, 0xCC);
+  CmpMerge(r, kSwap2, 0xAA);
+  CmpMerge(r, kRev8, 0xF0);
+  CmpMerge(r, kSwap4, 0xCC);
+  CmpMerge(r, kSwap2, 0xAA);
+}
+
+void BitonicMergeReg8(Reg& r) {
+  CmpMerge(r, kSwap8, 0xF0);
+  CmpMerge(r, kSwap4, 0xCC);
+  CmpMerge(r, kSwap2, 0xAA);
+}
+
+void Reverse(Reg& r) {
+  Reg t = r;
+  for (int l = 0; l < 8; ++l) {
+    r.k[l] = t.k[kRev8[l]];
+    r.i[l] = t.i[kRev8[l]];
+  }
+}
+
+// COEX of two registers: lane-wise min to a, max to b; indices swap only where b's key was smaller.
+void Coex(Reg& a, Reg& b) {
+  for (int l = 0; l < 8; ++l) {
+    double mn = VMin(a.k[l], b.k[l]), mx = VMax(a.k[l], b.k[l]);
+    bool eq = mn == a.k[l];
+    std::uint64_t i1 = eq ? a.i[l] : b.i[l], i2 = eq ? b.i[l] : a.i[l];
+    a.k[l] = mn;
+    b.k[l] = mx;
+    a.i[l] = i1;
+    b.i[l] = i2;
+  }
+}
+
+void BitonicMergeNVec(Reg* r, int n) {
+  if (n == 2) {
+    Reverse(r[1]);
+    Coex(r[0], r[1]);
+    Reverse(r[1]);
+  } else if (n > 2) {
+    for (int i = 0; i < n / 2; ++i) {
+      Reverse(r[n - i - 1]);
+      Coex(r[i], r[n - i - 1]);
+      Reverse(r[n - i - 1]);
+    }
+  }
+  for (int num = n / 2; num >= 2; num /= 2) {
+    for (int j = 0; j < n; j += num) {
+      for (int i = 0; i < num / 2; ++i) Coex(r[i + j], r[i + j + num / 2]);
+    }
+  }
+  for (int i = 0; i < n; ++i) BitonicMergeReg8(r[i]);
+}
+
+// argsort_n<zmm, 256>: sorts the N <= 256 indices in arg by v with bitonic networks.
+void ArgsortN(const double* v, std::size_t* arg, int N) {
+  int nvec = 32;
+  while (nvec > 1 && N * 2 <= nvec * 8) nvec /= 2;
+  Reg r[32];
+  for (int i = 0; i < nvec; ++i) {
+    int avail = i < nvec / 2 ? 8 : std::min(std::max(0, N - i * 8), 8);
+    for (int l = 0; l < 8; ++l) {
+      if (l < avail) {
+        r[i].i[l] = arg[i * 8 + l];
+        r[i].k[l] = v[arg[i * 8 + l]];
+      } else {
+        r[i].i[l] = kIndexMax;
+        r[i].k[l] = std::numeric_limits<double>::infinity();
+      }
+    }
+  }
+  for (int i = 0; i < nvec; ++i) SortReg8(r[i]);
+  for (int per = 2; per <= nvec; per *= 2) {
+    for (int i = 0; i < nvec / per; ++i) BitonicMergeNVec(r + i * per, per);
+  }
+  for (int i = 0; i < nvec; ++i) {
+    int avail = i < nvec / 2 ? 8 : std::min(std::max(0, N - i * 8), 8);
+    for (int l = 0; l < avail; ++l) arg[i * 8 + l] = static_cast<std::size_t>(r[i].i[l]);
+  }
+}
+
+// partition_vec_avx512: lanes below the pivot compress-stored at l_store, the others at the end
+// of [.., right_end). Returns how many were >= pivot.
+int PartitionVec(std::size_t* arg, std::size_t l_store, std::size_t right_end, const std::size_t* idx, const double* key,
+                 double pivot, double* mn, double* mx) {
+  int gt = 0;
+  for (int l = 0; l < 8; ++l) gt += key[l] >= pivot;
+  std::size_t a = l_store, b = right_end - static_cast<std::size_t>(gt);
+  for (int l = 0; l < 8; ++l) {
+    if (key[l] >= pivot) arg[b++] = idx[l];
+    else arg[a++] = idx[l];
+    mn[l] = VMin(key[l], mn[l]);
+    mx[l] = VMax(key[l], mx[l]);
+  }
+  return gt;
+}
+
+// argpartition_unrolled<zmm, 4> for right - left > 256. (GCC 12's loop vectoriser crashes on this
+// function at -O3, and vectorising it gains nothing.)
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("no-tree-vectorize")))
+#endif
+std::size_t ArgPartitionUnrolled(const double* v, std::size_t* arg, std::size_t left, std::size_t right, double pivot,
+                                 double* smallest, double* biggest) {
+  constexpr std::size_t kU = 4, kL = 8;
+  for (std::size_t i = (right - left) % (kU * kL); i > 0; --i) {
+    double x = v[arg[left]];
+    *smallest = x < *smallest ? x : *smallest;  // std::min(smallest, x, <)
+    *biggest = *biggest < x ? x : *biggest;     // std::max(biggest, x, <)
+    if (!(x < pivot)) std::swap(arg[left], arg[--right]);
+    else ++left;
+  }
+  if (left == right) return left;
+  double mn[8], mx[8];
+  for (int l = 0; l < 8; ++l) {
+    mn[l] = *smallest;
+    mx[l] = *biggest;
+  }
+  std::size_t lidx[kU][kL], ridx[kU][kL];
+  double lkey[kU][kL], rkey[kU][kL];
+  for (std::size_t ii = 0; ii < kU; ++ii) {
+    for (std::size_t l = 0; l < kL; ++l) {
+      lidx[ii][l] = arg[left + kL * ii + l];
+      lkey[ii][l] = v[lidx[ii][l]];
+      ridx[ii][l] = arg[right - kL * (kU - ii) + l];
+      rkey[ii][l] = v[ridx[ii][l]];
+    }
+  }
+  std::size_t r_store = right - kL, l_store = left;
+  left += kU * kL;
+  right -= kU * kL;
+  while (right != left) {
+    std::size_t cidx[kU][kL];
+    double ckey[kU][kL];
+    std::size_t from;
+    if ((r_store + kL) - right < left - l_store) {
+      right -= kU * kL;
+      from = right;
+    } else {
+      from = left;
+      left += kU * kL;
+    }
+    for (std::size_t ii = 0; ii < kU; ++ii) {
+      for (std::size_t l = 0; l < kL; ++l) {
+        cidx[ii][l] = arg[from + ii * kL + l];
+        ckey[ii][l] = v[cidx[ii][l]];
+      }
+    }
+    for (std::size_t ii = 0; ii < kU; ++ii) {
+      int gt = PartitionVec(arg, l_store, r_store + kL, cidx[ii], ckey[ii], pivot, mn, mx);
+      l_store += kL - static_cast<std::size_t>(gt);
+      r_store -= static_cast<std::size_t>(gt);
+    }
+  }
+  for (std::size_t ii = 0; ii < kU; ++ii) {
+    int gt = PartitionVec(arg, l_store, r_store + kL, lidx[ii], lkey[ii], pivot, mn, mx);
+    l_store += kL - static_cast<std::size_t>(gt);
+    r_store -= static_cast<std::size_t>(gt);
+  }
+  for (std::size_t ii = 0; ii < kU; ++ii) {
+    int gt = PartitionVec(arg, l_store, r_store + kL, ridx[ii], rkey[ii], pivot, mn, mx);
+    l_store += kL - static_cast<std::size_t>(gt);
+    r_store -= static_cast<std::size_t>(gt);
+  }
+  // _mm512_reduce_min_pd / max (no NaN here, so the order of the reduction does not matter).
+  *smallest = *std::min_element(mn, mn + 8);
+  *biggest = *std::max_element(mx, mx + 8);
+  return l_store;
+}
+
+double Pivot64(const double* v, const std::size_t* arg, std::size_t left, std::size_t right) {
+  if (right - left >= 8) {
+    std::size_t size = (right - left) / 8;
+    double s[8];
+    for (std::size_t j = 0; j < 8; ++j) s[j] = v[arg[left + (j + 1) * size]];
+    std::sort(s, s + 8);
+    return s[4];
+  }
+  return v[arg[right]];
+}
+
+void ArgSelect64(const double* v, std::size_t* arg, std::size_t pos, std::size_t left, std::size_t right,
+                 std::int64_t max_iters) {
+  for (;;) {
+    if (max_iters <= 0) {
+      std::sort(arg + left, arg + right + 1, [v](std::size_t a, std::size_t b) { return v[a] < v[b]; });
+      return;
+    }
+    if (right + 1 - left <= 256) {
+      ArgsortN(v, arg + left, static_cast<int>(right + 1 - left));
+      return;
+    }
+    double pivot = Pivot64(v, arg, left, right);
+    double smallest = std::numeric_limits<double>::infinity(), biggest = -std::numeric_limits<double>::infinity();
+    std::size_t p = ArgPartitionUnrolled(v, arg, left, right + 1, pivot, &smallest, &biggest);
+    --max_iters;
+    if (pivot != smallest && pos < p) right = p - 1;
+    else if (pivot != biggest && pos >= p) left = p;
+    else return;
+  }
+}
+
+}  // namespace
+
+void X86SimdArgSelect(const double* v, std::size_t n, std::size_t kth, std::size_t* idx) {
+  for (std::size_t i = 0; i < n; ++i) idx[i] = i;
+  if (n <= 1) return;
+  bool has_nan = false;
+  for (std::size_t i = 0; i < n && !has_nan; ++i) has_nan = std::isnan(v[i]);
+  if (has_nan) {
+    std::nth_element(idx, idx + kth, idx + n, [v](std::size_t a, std::size_t b) {
+      if (!std::isnan(v[a]) && !std::isnan(v[b])) return v[a] < v[b];
+      return !std::isnan(v[a]);
+    });
+    return;
+  }
+  ArgSelect64(v, idx, kth, 0, n - 1, 2 * static_cast<std::int64_t>(std::log2(static_cast<double>(n))));
+}
+
+}  // namespace skbridge::kernels

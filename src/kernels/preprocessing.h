@@ -78,3 +78,12 @@ namespace skbridge::kernels {
 void NumpyArgPartition(const double* v, std::size_t n, std::size_t kth, std::size_t* idx);
 
 }  // namespace skbridge::kernels
+
+namespace skbridge::kernels {
+
+/// numpy >= 2.0's argpartition of float64 on x86-64 with AVX-512 (x86-simd-sort's avx512_argselect,
+/// emulated lane by lane): NaN-free input goes through its vectorised quickselect and bitonic
+/// networks, input with NaN through libstdc++'s std::nth_element. Ties come out as they do there.
+void X86SimdArgSelect(const double* v, std::size_t n, std::size_t kth, std::size_t* idx);
+
+}  // namespace skbridge::kernels

@@ -1,12 +1,13 @@
 // Tree traversal kernels.
 //
-// Layout: every tree keeps its nodes in scikit-learn's numbering (so apply() needs no remapping),
-// packed in 16 bytes: a float32 threshold, the split feature (bit 31: missing values go left) and
-// the two children. Leaves point to themselves on both sides and carry their leaf-table slot in
-// the threshold bits, so a walk can run a fixed number of steps (the tree's depth) with no branch
-// on "am I at a leaf": several walks (8 rows of a block, or 8 trees of one row) advance in
-// lockstep, which hides the latency of the dependent loads. Deep trees check every few steps
-// whether all walks have reached a leaf.
+// Layout: per tree, its internal nodes in depth-first preorder (root first), 16 bytes each: a
+// float32 threshold, the input column and the two children. A child that is a leaf is ~slot < 0;
+// leaf slot s is stored at root[~s] (before the root) as a node whose children are itself, so a
+// walk that reached its leaf stays there and the step needs no test. 16 walks (16 rows of a block,
+// or 16 trees of one row) advance in lockstep, branch-free (the comparisons are coin flips for a
+// branch predictor), which hides the latency of the dependent loads; every 6 steps a group stops
+// when all its walks are at leaves. Rows go through all trees in blocks sized for L2. Whether NaN
+// goes left is a byte array parallel to the nodes, read only for batches that hold NaN.
 //
 // Exactness: scikit-learn compares the float32 input with the float64 threshold. For a float32 x
 // and a float64 t, x <= t exactly when x <= t32, t32 being the largest float32 not above t, so the
@@ -26,10 +27,13 @@
 namespace skbridge::kernels {
 namespace {
 
-constexpr std::uint32_t kMissingLeft = 0x80000000u;
-constexpr std::uint32_t kFeatureMask = 0x7fffffffu;
-constexpr std::size_t kLanes = 8;        // walks advanced together
-constexpr std::size_t kBlockRows = 128;  // rows taken through all trees before the next block
+constexpr std::size_t kLanes = 16;        // walks advanced together
+// Rows taken through all trees before the next block: about 96 KB of float32 input (L2-resident,
+// while each tree's nodes are reused by every row of the block), 16 to 1024 rows.
+std::size_t BlockRows(std::size_t cols) {
+  std::size_t rows = (96u << 10) / (4 * std::max<std::size_t>(cols, 1));
+  return std::clamp<std::size_t>(rows / 16 * 16, 16, 1024);
+}
 
 // Largest float32 <= t (t not NaN).
 float FloorToFloat(double t) {
@@ -141,34 +145,63 @@ double AveragePathLength(double n) {
 void TreeEnsemble::Add(const TreeModel& tree, std::span<const double> node_values, std::size_t width,
                        std::size_t out_offset, std::span<const std::int32_t> feature_map) {
   Tree t;
-  t.node_begin = nodes_.size();
   t.leaf_begin = n_leaves_;
   t.width = width;
   t.offset = out_offset;
-  std::vector<std::int32_t> depth = tree.Depths();
-  for (std::size_t n = 0; n < tree.node_count; ++n) {
-    PackedTreeNode node{};
-    const std::int32_t self = static_cast<std::int32_t>(n);
+  // Internal nodes renumbered in depth-first preorder (a parent and its left subtree are
+  // contiguous); a child that is a leaf is stored as ~slot. Leaves are slotted in the same order.
+  std::vector<std::int32_t> internal_id(tree.node_count, -1), leaf_slot(tree.node_count, -1);
+  std::vector<std::int32_t> order;  // internal nodes in preorder
+  std::vector<std::pair<std::int32_t, std::int32_t>> stack{{0, 0}};  // (node, depth)
+  std::int32_t n_internal = 0, n_leaf = 0;
+  while (!stack.empty()) {
+    auto [n, d] = stack.back();
+    stack.pop_back();
     if (tree.left[n] == kTreeLeaf) {
-      std::uint32_t slot = static_cast<std::uint32_t>(n_leaves_ - t.leaf_begin);
-      std::memcpy(&node.threshold, &slot, sizeof slot);
-      node.feature = 0;
-      node.left = node.right = self;
-      ++n_leaves_;
-      const double* v = node_values.data() + n * width;
+      leaf_slot[n] = n_leaf++;
+      t.depth = std::max(t.depth, d);
+      const double* v = node_values.data() + static_cast<std::size_t>(n) * width;
       leaf_values_.insert(leaf_values_.end(), v, v + width);
-      t.depth = std::max(t.depth, depth[n]);
-    } else {
-      std::int32_t f = tree.feature[n];
-      if (!feature_map.empty()) f = feature_map[static_cast<std::size_t>(f)];
-      min_cols_ = std::max(min_cols_, static_cast<std::size_t>(f) + 1);
-      node.threshold = FloorToFloat(tree.threshold[n]);
-      node.feature = static_cast<std::uint32_t>(f) | (tree.missing_go_to_left[n] ? kMissingLeft : 0u);
-      node.left = tree.left[n];
-      node.right = tree.right[n];
+      leaf_nodes_.push_back(n);
+      continue;
     }
-    nodes_.push_back(node);
+    internal_id[n] = n_internal++;
+    order.push_back(n);
+    stack.push_back({tree.right[n], d + 1});
+    stack.push_back({tree.left[n], d + 1});
   }
+  auto child = [&](std::int32_t c) { return tree.left[c] == kTreeLeaf ? ~leaf_slot[c] : internal_id[c]; };
+  // Leaves first, in reverse slot order, so that leaf slot s sits at root[~s] = root[-(s + 1)]:
+  // a leaf is a node whose children are itself, so a finished walk stays put.
+  for (std::int32_t s = n_leaf - 1; s >= 0; --s) {
+    PackedTreeNode leaf{};
+    leaf.left = leaf.right = ~s;
+    nodes_.push_back(leaf);
+    missing_left_.push_back(0);
+  }
+  t.node_begin = nodes_.size();  // the root
+  for (std::int32_t n : order) {
+    PackedTreeNode node{};
+    std::int32_t f = tree.feature[n];
+    if (!feature_map.empty()) f = feature_map[static_cast<std::size_t>(f)];
+    min_cols_ = std::max(min_cols_, static_cast<std::size_t>(f) + 1);
+    node.threshold = FloorToFloat(tree.threshold[n]);
+    node.feature = static_cast<std::uint32_t>(f);
+    node.left = child(tree.left[n]);
+    node.right = child(tree.right[n]);
+    nodes_.push_back(node);
+    missing_left_.push_back(tree.missing_go_to_left[n] ? 1 : 0);
+  }
+  if (order.empty()) {
+    // A single-leaf tree: one node whose both children are the leaf, walked once.
+    PackedTreeNode node{};
+    node.left = node.right = ~0;
+    nodes_.push_back(node);
+    missing_left_.push_back(0);
+    t.depth = 1;
+  }
+  min_cols_ = std::max<std::size_t>(min_cols_, 1);  // a walk reads column 0 at a leaf
+  n_leaves_ += static_cast<std::size_t>(n_leaf);
   trees_.push_back(t);
 }
 
@@ -176,41 +209,48 @@ namespace {
 
 using PackedNode = PackedTreeNode;
 
-// One step down: branch-free (the comparison is a coin flip for the branch predictor), the child
-// is picked by indexing the (left, right) pair.
+// One step down. Branch-free (the comparison is a coin flip for a branch predictor): the child is
+// picked by indexing the (left, right) pair. Leaves (idx < 0) lead to themselves. With kNan, a NaN
+// goes left where missing_left says so (a NaN compares false, so it goes right otherwise).
 template <bool kNan>
-inline std::int32_t Step(const PackedNode& n, const float* x) {
-  float v = x[n.feature & kFeatureMask];
+inline std::int32_t Step(const PackedNode* nodes, const std::uint8_t* missing_left, std::int32_t idx, const float* x) {
+  const PackedNode& n = nodes[idx];
+  float v = x[n.feature];
   unsigned go_left = v <= n.threshold;
-  if constexpr (kNan) go_left |= static_cast<unsigned>(v != v) & (n.feature >> 31);
+  if constexpr (kNan) go_left |= static_cast<unsigned>(v != v) & missing_left[idx];
   const std::int32_t* children = &n.left;
   return children[go_left ^ 1u];
 }
 
-inline bool IsLeaf(const PackedNode& n, std::int32_t self) { return n.left == self && n.right == self; }
-
-inline std::uint32_t Slot(const PackedNode& n) {
-  std::uint32_t s;
-  std::memcpy(&s, &n.threshold, sizeof s);
-  return s;
+// out[j] += leaf[j] for j < width (1 and 2 — regression, binary classification — unrolled).
+inline void AddLeaf(double* o, const double* v, std::size_t width) {
+  switch (width) {
+    case 1: o[0] += v[0]; return;
+    case 2: o[0] += v[0]; o[1] += v[1]; return;
+    default:
+      for (std::size_t j = 0; j < width; ++j) o[j] += v[j];
+  }
 }
 
-// L walks through one tree (nodes), each on its own row. After the call idx[k] is a leaf.
+template <std::size_t L>
+inline bool AllDone(const std::int32_t* idx) {
+  std::int32_t all = -1;
+  for (std::size_t k = 0; k < L; ++k) all &= idx[k];
+  return all < 0;  // every sign bit set
+}
+
+// L walks through one tree (nodes), each on its own row. After the call idx[k] = ~leaf slot.
 template <bool kNan, std::size_t L>
-inline void WalkRows(const PackedNode* nodes, std::int32_t depth, const float* const* xs, std::int32_t* idx) {
+inline void WalkRows(const PackedNode* nodes, const std::uint8_t* missing_left, std::int32_t depth, const float* const* xs,
+                     std::int32_t* idx) {
   for (std::size_t k = 0; k < L; ++k) idx[k] = 0;
-  std::int32_t d = 0;
-  while (d < depth) {
-    std::int32_t steps = std::min<std::int32_t>(depth - d, 8);
+  for (std::int32_t d = 0; d < depth;) {
+    std::int32_t steps = std::min<std::int32_t>(depth - d, 6);
     for (std::int32_t s = 0; s < steps; ++s) {
-      for (std::size_t k = 0; k < L; ++k) idx[k] = Step<kNan>(nodes[idx[k]], xs[k]);
+      for (std::size_t k = 0; k < L; ++k) idx[k] = Step<kNan>(nodes, missing_left, idx[k], xs[k]);
     }
     d += steps;
-    if (d < depth) {
-      bool all = true;
-      for (std::size_t k = 0; k < L; ++k) all &= IsLeaf(nodes[idx[k]], idx[k]);
-      if (all) break;
-    }
+    if (AllDone<L>(idx)) break;
   }
 }
 
@@ -223,7 +263,7 @@ void TreeEnsemble::AccumulateBlock(const float* x, std::size_t rows, std::size_t
                                    std::size_t out_cols) const {
   const PackedNode* all_nodes = nodes_.data();
   if (rows >= kLanes) {
-    // Rows in lanes: each tree takes the whole block, 8 rows at a time.
+    // Rows in lanes: each tree takes the whole block, kLanes rows at a time.
     for (const Tree& t : trees_) {
       const PackedNode* nodes = all_nodes + t.node_begin;
       const double* leaves = leaf_values_.data() + t.leaf_begin * t.width;
@@ -233,48 +273,42 @@ void TreeEnsemble::AccumulateBlock(const float* x, std::size_t rows, std::size_t
         const float* xs[kLanes];
         std::int32_t idx[kLanes];
         for (std::size_t k = 0; k < kLanes; ++k) xs[k] = x + (r + std::min(k, lanes - 1)) * cols;
-        WalkRows<kNan, kLanes>(nodes, t.depth, xs, idx);
+        WalkRows<kNan, kLanes>(nodes, missing_left_.data() + t.node_begin, t.depth, xs, idx);
         for (std::size_t k = 0; k < lanes; ++k) {
-          const double* v = leaves + Slot(nodes[idx[k]]) * t.width;
-          double* o = out + (r + k) * out_cols + t.offset;
-          for (std::size_t j = 0; j < t.width; ++j) o[j] += v[j];
+          AddLeaf(out + (r + k) * out_cols + t.offset, leaves + static_cast<std::size_t>(~idx[k]) * t.width, t.width);
         }
       }
     }
     return;
   }
-  // Few rows: walk 8 trees of one row at a time, then add their leaves in tree order.
+  // Few rows: walk kLanes trees of one row at a time, then add their leaves in tree order.
   for (std::size_t r = 0; r < rows; ++r) {
     const float* xr = x + r * cols;
     double* orow = out + r * out_cols;
     for (std::size_t t0 = 0; t0 < trees_.size(); t0 += kLanes) {
       std::size_t lanes = std::min(kLanes, trees_.size() - t0);
       const PackedNode* base[kLanes];
+      const std::uint8_t* mbase[kLanes];
       std::int32_t idx[kLanes];
       std::int32_t depth = 0;
       for (std::size_t k = 0; k < kLanes; ++k) {
         const Tree& t = trees_[t0 + std::min(k, lanes - 1)];
         base[k] = all_nodes + t.node_begin;
+        mbase[k] = missing_left_.data() + t.node_begin;
         idx[k] = 0;
         depth = std::max(depth, t.depth);
       }
       for (std::int32_t d = 0; d < depth;) {
-        std::int32_t steps = std::min<std::int32_t>(depth - d, 8);
+        std::int32_t steps = std::min<std::int32_t>(depth - d, 6);
         for (std::int32_t s = 0; s < steps; ++s) {
-          for (std::size_t k = 0; k < kLanes; ++k) idx[k] = Step<kNan>(base[k][idx[k]], xr);
+          for (std::size_t k = 0; k < kLanes; ++k) idx[k] = Step<kNan>(base[k], mbase[k], idx[k], xr);
         }
         d += steps;
-        if (d < depth) {
-          bool all = true;
-          for (std::size_t k = 0; k < kLanes; ++k) all &= IsLeaf(base[k][idx[k]], idx[k]);
-          if (all) break;
-        }
+        if (AllDone<kLanes>(idx)) break;
       }
       for (std::size_t k = 0; k < lanes; ++k) {
         const Tree& t = trees_[t0 + k];
-        const double* v = leaf_values_.data() + (t.leaf_begin + Slot(base[k][idx[k]])) * t.width;
-        double* o = orow + t.offset;
-        for (std::size_t j = 0; j < t.width; ++j) o[j] += v[j];
+        AddLeaf(orow + t.offset, leaf_values_.data() + (t.leaf_begin + static_cast<std::size_t>(~idx[k])) * t.width, t.width);
       }
     }
   }
@@ -287,13 +321,14 @@ void TreeEnsemble::ApplyBlock(const float* x, std::size_t rows, std::size_t cols
   for (std::size_t ti = 0; ti < n_trees; ++ti) {
     const Tree& t = trees_[ti];
     const PackedNode* nodes = all_nodes + t.node_begin;
+    const std::int32_t* leaf_nodes = leaf_nodes_.data() + t.leaf_begin;
     for (std::size_t r = 0; r < rows; r += kLanes) {
       std::size_t lanes = std::min(kLanes, rows - r);
       const float* xs[kLanes];
       std::int32_t idx[kLanes];
       for (std::size_t k = 0; k < kLanes; ++k) xs[k] = x + (r + std::min(k, lanes - 1)) * cols;
-      WalkRows<kNan, kLanes>(nodes, t.depth, xs, idx);
-      for (std::size_t k = 0; k < lanes; ++k) leaves[(r + k) * n_trees + ti] = idx[k];
+      WalkRows<kNan, kLanes>(nodes, missing_left_.data() + t.node_begin, t.depth, xs, idx);
+      for (std::size_t k = 0; k < lanes; ++k) leaves[(r + k) * n_trees + ti] = leaf_nodes[~idx[k]];
     }
   }
 }
@@ -302,7 +337,8 @@ namespace {
 
 // Runs fn(row_begin, row_end) over blocks of rows, on up to `threads` threads (contiguous ranges).
 template <class Fn>
-void ParallelRows(std::size_t rows, std::size_t work_per_row, std::size_t threads, Fn fn) {
+void ParallelRows(std::size_t rows, std::size_t cols, std::size_t work_per_row, std::size_t threads, Fn fn) {
+  const std::size_t kBlockRows = BlockRows(cols);
   if (threads == 0) threads = DefaultThreads();
   // Threads pay off only for enough work: ~ 1 ms of walking per thread.
   std::size_t max_useful = std::max<std::size_t>(1, rows * work_per_row / (1u << 18));
@@ -331,7 +367,7 @@ void TreeEnsemble::Accumulate(const float* x, std::size_t rows, std::size_t cols
                               bool nan_possible, std::size_t threads) const {
   if (trees_.empty() || rows == 0 || cols < min_cols_) return;
   std::size_t work = trees_.size() * 16;
-  ParallelRows(rows, work, threads, [&](std::size_t b, std::size_t e) {
+  ParallelRows(rows, cols, work, threads, [&](std::size_t b, std::size_t e) {
     if (nan_possible) AccumulateBlock<true>(x + b * cols, e - b, cols, out + b * out_cols, out_cols);
     else AccumulateBlock<false>(x + b * cols, e - b, cols, out + b * out_cols, out_cols);
   });
@@ -341,7 +377,7 @@ void TreeEnsemble::Apply(const float* x, std::size_t rows, std::size_t cols, std
                          std::size_t threads) const {
   if (trees_.empty() || rows == 0 || cols < min_cols_) return;
   std::size_t n_trees = trees_.size();
-  ParallelRows(rows, n_trees * 16, threads, [&](std::size_t b, std::size_t e) {
+  ParallelRows(rows, cols, n_trees * 16, threads, [&](std::size_t b, std::size_t e) {
     if (nan_possible) ApplyBlock<true>(x + b * cols, e - b, cols, leaves + b * n_trees);
     else ApplyBlock<false>(x + b * cols, e - b, cols, leaves + b * n_trees);
   });

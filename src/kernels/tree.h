@@ -69,9 +69,9 @@ std::size_t DefaultThreads();
 void SetDefaultThreads(std::size_t n);
 
 /// One node of a compiled tree (internal to TreeEnsemble): 16 bytes. Internal nodes: the float32
-/// threshold (the float64 one rounded toward -inf), the feature (bit 31: missing values go left)
-/// and the children. Leaves: both children point to the leaf itself, the threshold bits hold the
-/// leaf's slot in the leaf table, feature 0.
+/// threshold (the float64 one rounded toward -inf), the input column and the children, >= 0 for
+/// internal nodes (depth-first order from the root at 0) and ~slot < 0 for leaves. Leaf slot s is
+/// stored at root[~s], before the root, as a node whose children are itself.
 struct PackedTreeNode {
   float threshold;
   std::uint32_t feature;
@@ -79,8 +79,8 @@ struct PackedTreeNode {
   std::int32_t right;
 };
 
-/// Trees compiled for batch inference: per tree a packed node array (16 bytes a node) and a leaf
-/// table. Immutable after the Add calls; const methods are thread-safe.
+/// Trees compiled for batch inference: per tree its internal nodes (16 bytes each, depth-first
+/// order) and a leaf table. Immutable after the Add calls; const methods are thread-safe.
 class TreeEnsemble {
  public:
   /// Adds `tree`. node_values holds `width` doubles per node (only leaves are read): the vector
@@ -107,7 +107,7 @@ class TreeEnsemble {
 
  private:
   struct Tree {
-    std::size_t node_begin = 0;  // into nodes_ (the tree's nodes in scikit-learn's numbering)
+    std::size_t node_begin = 0;  // into nodes_: the root (leaves are stored just before it)
     std::size_t leaf_begin = 0;  // into leaf_values_, in leaves (width doubles a leaf)
     std::size_t width = 0, offset = 0;
     std::int32_t depth = 0;      // longest root-to-leaf path: steps a walk needs at most
@@ -119,7 +119,9 @@ class TreeEnsemble {
 
   std::vector<Tree> trees_;
   std::vector<PackedTreeNode> nodes_;
+  std::vector<std::uint8_t> missing_left_;  // parallel to nodes_: NaN goes left
   std::vector<double> leaf_values_;
+  std::vector<std::int32_t> leaf_nodes_;  // per leaf slot: the node index in scikit-learn's numbering
   std::size_t n_leaves_ = 0;
   std::size_t min_cols_ = 0;
 };

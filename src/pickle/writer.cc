@@ -26,6 +26,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <stdexcept>
 #include <unordered_map>
 
 #include "numpy/numpy.h"
@@ -490,9 +491,12 @@ class Emitter {
     Memoize(key);
   }
 
-  // A str or a global whose writing pushes no task (no dotted name before protocol 4).
+  // Writes a str or a global in place, for callers that write opcodes right after it: such values
+  // must push no task (a global with a dotted name before protocol 4 would).
   void VisitLeaf(const Value* v) {
+    std::size_t pending = tasks_.size();
     Visit(v);
+    if (tasks_.size() != pending) throw std::logic_error("writer: a leaf value pushed tasks");
   }
 
   void VisitDict(const Value* v, const Value* key) {
@@ -526,8 +530,12 @@ class Emitter {
       if (module == "copy_reg") module = "copyreg";
     }
     if (proto_ >= 4) {
+      // Module names are shared (modules have one __name__ object); each class has its own
+      // __qualname__ object, written once since the class itself is memoized.
       VisitLeaf(SStr(module));
-      VisitLeaf(SStr(v->name));
+      Value* name = New(Kind::kStr);
+      name->text = v->name;
+      VisitLeaf(name);
       Byte(B(Op::kStackGlobal));
       Memoize(key);
       return;
@@ -863,19 +871,41 @@ class Emitter {
     bool datetime = d.kind == DTypeKind::kDateTime || d.kind == DTypeKind::kTimeDelta;
     if (datetime) unit = DateTimeUnit(d, provenance);
 
-    std::string cache_key = fmt::format("{}|{}|{}|{}|{}|{}", typestr, d.itemsize, aligned, unit.first, unit.second, flags);
-    for (const auto& f : d.fields) cache_key += fmt::format("|{}@{}:{}", f.name, f.offset, f.type.Str());
-    if (auto it = dtype_cache_.find(cache_key); it != dtype_cache_.end()) return it->second;
+    // Identity: numpy makes a new dtype object for every dtype it unpickles, so arrays share a dtype
+    // exactly when they shared the dtype node they were read with (the provenance); dtypes without
+    // one (new arrays, fields) are shared by content, as numpy's builtin dtypes are.
+    const Value* same_as = nullptr;
+    if (provenance && provenance->kind == Kind::kObject) {
+      try {
+        if (numpy::DTypeFromValue(*provenance) == d) same_as = provenance;
+      } catch (const Error&) {
+      }
+    }
+    std::string cache_key;
+    if (same_as) {
+      if (auto it = dtype_by_node_.find(same_as); it != dtype_by_node_.end()) return it->second;
+    } else {
+      cache_key = fmt::format("{}|{}|{}|{}|{}|{}", typestr, d.itemsize, aligned, unit.first, unit.second, flags);
+      for (const auto& f : d.fields) cache_key += fmt::format("|{}@{}:{}", f.name, f.offset, f.type.Str());
+      if (auto it = dtype_cache_.find(cache_key); it != dtype_cache_.end()) return it->second;
+    }
 
-    Value* v = SCall(ObjectForm::kReduce, SGlobal("numpy", "dtype"), STuple({SStr(typestr), SBool(false), SBool(true)}));
+    Value* type = New(Kind::kStr);  // a new str object for every dtype numpy reduces
+    type->text = scratch_.Store(typestr);
+    Value* v = SCall(ObjectForm::kReduce, SGlobal("numpy", "dtype"), STuple({type, SBool(false), SBool(true)}));
     const Value* names = SNone();
     const Value* fields = SNone();
     if (d.IsStructured()) {
       std::vector<const Value*> name_items;
       Value* field_dict = New(Kind::kDict);
+      // The original's fields dict says which dtype objects the fields were (shared with arrays).
+      const auto* orig = same_as ? DTypeState(same_as) : nullptr;
+      const Value* orig_fields = orig && (*orig)[4]->kind == Kind::kDict ? (*orig)[4] : nullptr;
       for (const auto& f : d.fields) {
+        const Value* spec = orig_fields ? orig_fields->Get(f.name) : nullptr;
+        const Value* field_provenance = spec && spec->kind == Kind::kTuple && !spec->items.empty() ? spec->items[0] : nullptr;
         name_items.push_back(SStr(f.name));
-        field_dict->entries.emplace_back(SStr(f.name), STuple({DTypeValue(f.type, nullptr), SInt(f.offset)}));
+        field_dict->entries.emplace_back(SStr(f.name), STuple({DTypeValue(f.type, field_provenance), SInt(f.offset)}));
       }
       names = STuple(std::move(name_items));
       fields = field_dict;
@@ -888,7 +918,12 @@ class Emitter {
       state.push_back(STuple({metadata, STuple({unit_bytes, SInt(unit.second), SInt(1), SInt(1)})}));
     }
     v->object->state = STuple(std::move(state));
-    dtype_cache_.emplace(std::move(cache_key), v);
+    if (same_as) {
+      Alias(v, same_as);
+      dtype_by_node_.emplace(same_as, v);
+    } else {
+      dtype_cache_.emplace(std::move(cache_key), v);
+    }
     return v;
   }
 
@@ -943,7 +978,9 @@ class Emitter {
           {SStr("shape"), ShapeTuple(a)},
           {SStr("order"), SStr(FortranOnly(a) ? "F" : "C")},
           {SStr("dtype"), dtype},
-          {SStr("allow_mmap"), SBool(o_.compressor == Compressor::kNone && !object)},
+          // joblib wraps its compressors in an io.BufferedWriter, so its `buffered` test is false and
+          // allow_mmap is True in compressed files too: only object arrays say False.
+          {SStr("allow_mmap"), SBool(!object)},
       };
       if (o_.joblib_alignment > 0) state->entries.emplace_back(SStr("numpy_array_alignment_bytes"), SInt(o_.joblib_alignment));
       Value* wrapper = SCall(ObjectForm::kNewObj, SGlobal("joblib.numpy_pickle", "NumpyArrayWrapper"), STuple({}));
@@ -1000,6 +1037,7 @@ class Emitter {
   std::unordered_map<std::string, const Value*> str_cache_;
   std::unordered_map<std::string, const Value*> global_cache_;
   std::map<std::string, const Value*> dtype_cache_;
+  std::unordered_map<const Value*, const Value*> dtype_by_node_;
   const Value* none_ = nullptr;
   const Value* empty_tuple_ = nullptr;
   const Value* b_bytes_ = nullptr;

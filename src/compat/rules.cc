@@ -1,0 +1,266 @@
+// The doctor's rules. Each names the version change it knows about; facts were checked in
+// scikit-learn's, numpy's and joblib's sources and measured in the real environments
+// (docs/compatibility.md).
+#include "compat/rules.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+namespace skbridge::compat {
+namespace {
+
+Finding Make(Verdict v, std::string path, std::string change, std::string message, std::string fix, bool portable = true) {
+  Finding f;
+  f.verdict = v;
+  f.path = std::move(path);
+  f.change = std::move(change);
+  f.message = std::move(message);
+  f.fix = std::move(fix);
+  f.portable = portable;
+  return f;
+}
+
+// Python reads pickle protocols up to 2 (2.x), 3 (3.0-3.3), 4 (3.4-3.7), 5 (3.8+).
+void PickleProtocol(const CheckContext& c, std::vector<Finding>* out) {
+  if (!c.target.python) return;
+  int max = MaxProtocolFor(*c.target.python);
+  if (c.file.max_protocol > max) {
+    out->push_back(Make(Verdict::kLoadFails, "file", fmt::format("pickle protocol {} needs Python {}", c.file.max_protocol, c.file.max_protocol == 5 ? "3.8" : "3.4"),
+                        fmt::format("the file uses pickle protocol {}; Python {} reads up to protocol {} (ValueError: unsupported pickle protocol)",
+                                    c.file.max_protocol, c.target.python->Str(), max),
+                        c.port_hint));
+  }
+}
+
+// numpy 2 pickles name numpy._core.*; numpy 1.x has no such module (1.26 only partial stubs).
+void NumpyModulePaths(const CheckContext& c, std::vector<Finding>* out) {
+  bool core2 = std::any_of(c.file.globals.begin(), c.file.globals.end(), [](const GlobalRef& g) { return g.module.starts_with("numpy._core"); });
+  if (!core2) return;
+  if (!c.target.numpy) {
+    out->push_back(Make(Verdict::kUnverified, "file", "numpy 2.0: numpy.core renamed numpy._core",
+                        "the file was written by numpy 2 (numpy._core); the target's numpy version is unknown: numpy < 2 cannot load it", c.port_hint));
+    return;
+  }
+  if (c.target.numpy->major < 2) {
+    out->push_back(Make(Verdict::kLoadFails, "file", "numpy 2.0: numpy.core renamed numpy._core",
+                        fmt::format("the file names numpy._core (written by numpy 2); numpy {} has no such module "
+                                    "(ModuleNotFoundError: No module named 'numpy._core')",
+                                    c.target.numpy->Str()),
+                        c.port_hint));
+  }
+}
+
+// joblib >= 1.2 pads array data to 16 bytes and records numpy_array_alignment_bytes; older joblib
+// reads the padding as array data (KeyError / UnpicklingError at a random place).
+void JoblibContainer(const CheckContext& c, std::vector<Finding>* out) {
+  if (c.file.container != Container::kJoblib) return;
+  if (!c.file.joblib_aligned) return;
+  if (!c.target.joblib) {
+    out->push_back(Make(Verdict::kUnverified, "file", "joblib 1.2: arrays padded to 16-byte alignment",
+                        "the file was written by joblib >= 1.2; the target's joblib version is unknown: joblib < 1.2 cannot read it", c.port_hint));
+    return;
+  }
+  if (*c.target.joblib < Version{1, 2, 0}) {
+    out->push_back(Make(Verdict::kLoadFails, "file", "joblib 1.2: arrays padded to 16-byte alignment",
+                        fmt::format("the file was written by joblib >= 1.2 (aligned arrays); joblib {} misreads the padding "
+                                    "(KeyError or UnpicklingError part-way through)",
+                                    c.target.joblib->Str()),
+                        c.port_hint));
+  }
+}
+
+// Every class or function the file names must exist at that module path in the target.
+void GlobalsResolve(const CheckContext& c, std::vector<Finding>* out) {
+  for (const auto& g : c.file.globals) {
+    if (!(g.module.starts_with("sklearn") || g.module.starts_with("numpy") || g.module.starts_with("scipy") || g.module.starts_with("joblib"))) continue;
+    if (g.module.starts_with("numpy._core")) continue;  // NumpyModulePaths reports these once
+    std::string path = g.Path();
+    if (!c.env) continue;  // reported once by the doctor as "no measured knowledge"
+    auto it = c.env->resolves.find(path);
+    if (it == c.env->resolves.end()) {
+      out->push_back(Make(Verdict::kUnverified, "file", "", fmt::format("{}: not measured in scikit-learn {}", path, c.target.sklearn->Str()), ""));
+    } else if (!it->second) {
+      bool sklearn = g.module.starts_with("sklearn");
+      std::string change = sklearn ? (g.module.find("._") != std::string::npos ? "a class that moved or does not exist in the target"
+                                                                               : "scikit-learn 0.24: the 0.21 public module paths were removed")
+                                   : "module layout changed";
+      out->push_back(Make(Verdict::kLoadFails, "file", change,
+                          fmt::format("{} does not exist in the target (scikit-learn {}, numpy {}): pickle cannot find it", path,
+                                      c.target.sklearn->Str(), c.target.numpy ? c.target.numpy->Str() : "?"),
+                          c.port_hint));
+    }
+  }
+}
+
+bool IsTreeNodes(const NdArray& a) { return a.dtype.Field("left_child") && a.dtype.Field("threshold") && a.dtype.Field("feature"); }
+
+// scikit-learn 1.3 added missing_go_to_left to tree nodes (7 -> 8 fields); Tree.__setstate__ rejects
+// the other layout in both directions.
+void TreeNodeLayout(const CheckContext& c, std::vector<Finding>* out) {
+  if (!c.target.sklearn) return;
+  bool target_has_missing = *c.target.sklearn >= Version{1, 3, 0};
+  std::set<std::string> reported;
+  for (const auto& o : c.objects) {
+    if (o.class_path != "sklearn.tree._tree.Tree") continue;
+    const Value* state = o.object->State();
+    const Value* nodes = state ? state->Get("nodes") : nullptr;
+    if (!nodes || nodes->kind != Kind::kArray || !IsTreeNodes(*nodes->array)) continue;
+    bool has_missing = nodes->array->dtype.Field("missing_go_to_left") != nullptr;
+    if (has_missing == target_has_missing) continue;
+    std::string parent = o.path.substr(0, o.path.rfind('.'));
+    if (!reported.insert(parent.substr(0, parent.find('['))).second) continue;  // one finding per forest
+    out->push_back(Make(Verdict::kLoadFails, o.path, "scikit-learn 1.3: tree nodes gained missing_go_to_left (7 -> 8 fields)",
+                        fmt::format("tree nodes have {} fields; scikit-learn {} expects {} (ValueError: node array from the pickle has an incompatible dtype)",
+                                    has_missing ? 8 : 7, c.target.sklearn->Str(), target_has_missing ? 8 : 7),
+                        c.port_hint));
+  }
+}
+
+// A fitted estimator holds attributes ending in '_' (coef_, classes_ ...); an estimator kept only as
+// a hyper-parameter (Stacking's `estimators`, a search's `estimator`) holds none.
+bool IsFitted(const Value& state) {
+  for (const auto& [k, v] : state.entries) {
+    if (k->is_text() && k->text.size() > 1 && k->text.back() == '_' && k->text.front() != '_') return true;
+  }
+  return false;
+}
+
+// Attributes a class's __setstate__ rebuilds from others, so their absence is harmless.
+bool RebuiltOnLoad(std::string_view cls, std::string_view key, const Value& state) {
+  // IsotonicRegression.__setstate__ rebuilds f_ from X_thresholds_/y_thresholds_.
+  return cls == "IsotonicRegression" && key == "f_" && state.Get("X_thresholds_");
+}
+
+// Attributes the target's methods read (measured: AttributeError when absent) that this file's
+// objects lack. One finding per class; attributes the target merely sets but was never seen to read
+// are not reported.
+void StateAttributes(const CheckContext& c, std::vector<Finding>* out) {
+  if (!c.env) return;
+  std::map<std::string, std::pair<std::string, std::set<std::string>>> by_class;  // class -> (first path, missing)
+  for (const auto& o : c.objects) {
+    std::string short_name = o.class_path.substr(o.class_path.rfind('.') + 1);
+    auto reads = c.env->predict_reads.find(short_name);
+    if (reads == c.env->predict_reads.end() || !o.class_path.starts_with("sklearn.")) continue;
+    const Value* state = o.object->State();
+    if (!state || state->kind != Kind::kDict || !IsFitted(*state)) continue;  // unfitted templates are never run
+    for (const auto& key : reads->second) {
+      if (state->Get(key)) continue;
+      if (RebuiltOnLoad(short_name, key, *state)) continue;
+      // A method the target has and the (older) writer did not: nothing recorded can call it.
+      bool method = key == "predict_proba" || key == "predict_log_proba" || key == "decision_function" || key == "transform";
+      if (method && (!c.source || *c.source <= *c.target.sklearn)) continue;
+      auto& entry = by_class[o.class_path];
+      if (entry.first.empty()) entry.first = o.path;
+      entry.second.insert(key);
+    }
+  }
+  for (const auto& [cls, entry] : by_class) {
+    std::string list;
+    for (const auto& k : entry.second) list += (list.empty() ? "" : ", ") + k;
+    out->push_back(Make(Verdict::kPredictFails, entry.first, "attributes added or renamed since the writing version",
+                        fmt::format("{} lacks {}, which scikit-learn {} reads when predicting (AttributeError)", cls, list,
+                                    c.target.sklearn->Str()),
+                        c.port_hint));
+  }
+}
+
+// Known silent changes: the file loads and runs in the target, with different numbers.
+void SilentChanges(const CheckContext& c, std::vector<Finding>* out) {
+  if (!c.target.sklearn) return;
+  for (const auto& o : c.objects) {
+    const Value* state = o.object->State();
+    if (!state || state->kind != Kind::kDict) continue;
+    auto str = [&](std::string_view key) -> std::string {
+      const Value* v = state->Get(key);
+      return v && v->is_text() ? std::string(v->text) : "";
+    };
+    const Value* ver = state->Get("_sklearn_version");
+    auto written = ver && ver->is_text() ? Version::Parse(ver->text) : std::optional<Version>();
+    if (o.class_path.ends_with("LogisticRegression") && written && *written < Version{1, 8, 0} && *c.target.sklearn >= Version{1, 8, 0}) {
+      const Value* classes = state->Get("classes_");
+      std::int64_t n = classes && classes->kind == Kind::kArray ? classes->array->size() : 0;
+      std::string mc = str("multi_class"), solver = str("solver");
+      bool ovr = n > 2 && (mc == "ovr" || mc == "warn" || ((mc == "auto" || mc == "deprecated") && solver == "liblinear"));
+      if (ovr) {
+        out->push_back(Make(Verdict::kPredictsDifferently, o.path, "scikit-learn 1.8: LogisticRegression's multi_class removed",
+                            fmt::format("a one-vs-rest multiclass model (multi_class='{}', solver='{}'); scikit-learn {} computes predict_proba "
+                                        "with a softmax instead, silently giving different probabilities",
+                                        mc, solver, c.target.sklearn->Str()),
+                            "skbridge predict gives the original probabilities; port cannot express OvR probabilities in >= 1.8", false));
+      }
+    }
+    bool after_1_4 = *c.target.sklearn > Version{1, 4, 2};
+    const Value* use_idf = state->Get("use_idf");
+    bool idf = !use_idf || use_idf->kind != Kind::kBool || use_idf->boolean;
+    if (o.class_path.ends_with(".TfidfTransformer") && idf && state->Get("idf_") && !state->Get("_idf_diag") && !after_1_4) {
+      out->push_back(Make(Verdict::kPredictFails, o.path, "after scikit-learn 1.4: idf_ is stored instead of _idf_diag",
+                          fmt::format("the idf weights are stored as idf_; scikit-learn {} reads _idf_diag (NotFittedError: idf vector is not fitted)",
+                                      c.target.sklearn->Str()),
+                          c.port_hint));
+    }
+    if (o.class_path.ends_with(".TfidfTransformer") && state->Get("_idf_diag") && !state->Get("idf_") && after_1_4 && !IsFitted(*state)) {
+      out->push_back(Make(Verdict::kPredictFails, o.path, "scikit-learn's fitted check needs a public fitted attribute",
+                          fmt::format("this TfidfTransformer holds only private state (_idf_diag); scikit-learn {} considers it unfitted "
+                                      "(NotFittedError)",
+                                      c.target.sklearn->Str()),
+                          c.port_hint));
+    } else if (o.class_path.ends_with(".TfidfTransformer") && state->Get("_idf_diag") && !state->Get("idf_") && after_1_4) {
+      if (idf) {
+        out->push_back(Make(Verdict::kPredictsDifferently, o.path, "after scikit-learn 1.4: idf_ is stored instead of _idf_diag",
+                            fmt::format("the idf weights are stored as _idf_diag (written by {}); scikit-learn {} applies idf only when idf_ "
+                                        "exists, so transform silently returns unweighted term frequencies",
+                                        written ? written->Str() : "an old version", c.target.sklearn->Str()),
+                            c.port_hint));
+      }
+    }
+    if (o.class_path.ends_with(".AdaBoostClassifier") && str("algorithm") == "SAMME.R" && *c.target.sklearn >= Version{1, 6, 0}) {
+      out->push_back(Make(Verdict::kPredictsDifferently, o.path, "scikit-learn 1.6: AdaBoost's SAMME.R algorithm removed",
+                          fmt::format("a SAMME.R model; scikit-learn {} always applies SAMME, so predictions and probabilities silently change",
+                                      c.target.sklearn->Str()),
+                          "skbridge predict gives the original outputs; SAMME.R cannot be expressed in the target", false));
+    }
+    bool pls = o.class_path.ends_with("._pls.PLSRegression") || o.class_path.ends_with("._pls.CCA") ||
+               o.class_path.ends_with("._pls.PLSCanonical");
+    if (pls && written && state->Get("_x_std")) {
+      // 1.4 predict divides by _x_std before applying coef_; 1.9 folds 1/_x_std into coef_.
+      bool src_scaled = *written <= Version{1, 4, 2}, tgt_scaled = *c.target.sklearn <= Version{1, 4, 2};
+      bool known = (*written >= Version{1, 3, 0} || *written <= Version{1, 4, 2}) && (*c.target.sklearn >= Version{1, 3, 0});
+      if (known && src_scaled != tgt_scaled && *written >= Version{1, 3, 0} && *written != *c.target.sklearn &&
+          (*written > Version{1, 4, 2} || *c.target.sklearn > Version{1, 4, 2})) {
+        out->push_back(Make(Verdict::kPredictsDifferently, o.path, "after scikit-learn 1.4: PLS coef_ includes the 1/x_std scaling",
+                            fmt::format("scikit-learn {} {} X by _x_std before coef_, the writing version {} {}; predictions silently differ",
+                                        c.target.sklearn->Str(), tgt_scaled ? "divides" : "no longer divides", written->Str(),
+                                        src_scaled ? "did" : "did not"),
+                            c.port_hint));
+      }
+    }
+    bool tree_classifier = o.class_path.ends_with("DecisionTreeClassifier") || o.class_path.ends_with("ExtraTreeClassifier");
+    if (tree_classifier && written && *written >= Version{1, 3, 0} && *written < Version{1, 4, 0} && *c.target.sklearn >= Version{1, 4, 0}) {
+      out->push_back(Make(Verdict::kPredictsDifferently, o.path, "scikit-learn 1.4: tree_.value holds fractions, not counts",
+                          fmt::format("tree values are weighted counts (written by {}); scikit-learn {} no longer normalises them, so "
+                                      "predict_proba silently returns unnormalised values",
+                                      written->Str(), c.target.sklearn->Str()),
+                          c.port_hint));
+    }
+  }
+}
+
+}  // namespace
+
+const std::vector<RuleEntry>& Rules() {
+  static const std::vector<RuleEntry> kRules = {
+      {"pickle-protocol", "the target Python reads the file's pickle protocol", &PickleProtocol},
+      {"numpy-module-paths", "numpy.core vs numpy._core", &NumpyModulePaths},
+      {"joblib-container", "joblib's array layout", &JoblibContainer},
+      {"globals-resolve", "every class the file names exists in the target", &GlobalsResolve},
+      {"tree-node-layout", "tree node fields (7 before 1.3, 8 after)", &TreeNodeLayout},
+      {"state-attributes", "attributes the target's estimators expect", &StateAttributes},
+      {"silent-changes", "known behaviour changes that keep loading", &SilentChanges},
+  };
+  return kRules;
+}
+
+}  // namespace skbridge::compat
