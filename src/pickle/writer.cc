@@ -824,16 +824,18 @@ class Emitter {
       num = std::stoll(unit.substr(0, digits));
       unit = unit.substr(digits);
     }
-    if (unit.empty()) unit = "generic";
-    // The reader keeps only the unit; the original metadata also has the multiplier.
+    // The original metadata (unit, num, 1, 1) has the multiplier, and the unit itself when the
+    // DType lacks it (the reader does not take it from numpy's 9th state field).
     if (const auto* s = DTypeState(provenance); s && s->size() >= 9 && (*s)[8]->kind == Kind::kTuple &&
                                                   (*s)[8]->items.size() >= 2) {
       const Value* meta = (*s)[8]->items[1];
       if (meta->kind == Kind::kTuple && meta->items.size() >= 2 && meta->items[0]->is_text() &&
-          meta->items[0]->text == unit && meta->items[1]->kind == Kind::kInt && !meta->items[1]->is_big_int()) {
+          (unit.empty() || meta->items[0]->text == unit) && meta->items[1]->kind == Kind::kInt && !meta->items[1]->is_big_int()) {
+        unit = std::string(meta->items[0]->text);
         num = meta->items[1]->integer;
       }
     }
+    if (unit.empty()) unit = "generic";
     return {unit, num};
   }
 
