@@ -21,22 +21,24 @@ trap 'rm -f "$sk_json"' EXIT
 
 # Reads a google-benchmark JSON value: field of the named benchmark.
 bm() { python3 -c "import json,sys; b={x['name']:x for x in json.load(open('$sk_json'))['benchmarks']}; print(b['$1']['$2'])"; }
-num() { sed "s/.*$1=\([0-9.]*\).*/\1/" <<<"$2"; }
+num() { tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p"; }
 
 printf '%-28s %14s %14s %14s %10s %8s\n' "" "rows/s 1 thr" "rows/s all" "1-row (us)" "load (ms)" "RSS MB"
+# scikit-learn's load is joblib.load's second call (the first also imports scikit-learn: printed
+# below); RSS is the whole process after loading (Python, numpy and scikit-learn included).
 for name in gbr300 hgbc200; do
   case $name in gbr300) bmn=GBR ;; hgbc200) bmn=HGBC ;; esac
   py1=$(SKBRIDGE_WORK=$PWD tools/sklenv run sid bench/boosting_models.py time "$CACHE" $name 1 2>/dev/null | grep '^sklearn')
   pyall=$(SKBRIDGE_WORK=$PWD tools/sklenv run sid bench/boosting_models.py time "$CACHE" $name all 2>/dev/null | grep '^sklearn')
   sk1=$(bm "BM_${bmn}_Batch/1/real_time" items_per_second)
   sk2=$(bm "BM_${bmn}_Batch/2/real_time" items_per_second)
-  skrow=$(bm "BM_${bmn}_SingleRow" real_time)
-  skrow=$(python3 -c "print($skrow / 1000)")  # ns -> us
+  skrow=$(bm "BM_${bmn}_SingleRow" real_time)  # in the benchmark's unit: microseconds
   skload=$("$BUILD/bench/bench_boosting" --load-only "$CACHE/$name.joblib")
   printf '%-28s %14.0f %14.0f %14.1f %10.1f %8.0f\n' "$name scikit-learn 1.9" "$(num rows_per_s "$py1")" "$(num rows_per_s "$pyall")" \
     "$(num single_row_us "$py1")" "$(python3 -c "print($(num load_s "$py1") * 1000)")" "$(num peak_rss_mb "$py1")"
   printf '%-28s %14.0f %14.0f %14.2f %10.1f %8.0f\n' "$name skbridge" "$sk1" "$sk2" "$skrow" \
     "$(python3 -c "print($(num load_s "$skload") * 1000)")" "$(num peak_rss_mb "$skload")"
+  printf '%-28s %14s\n' "$name sklearn cold load" "$(python3 -c "print(round($(num cold_load_s "$py1") * 1000))") ms"
   printf '%-28s %13.1fx %13.1fx %13.0fx\n' "$name ratio" "$(python3 -c "print($sk1 / $(num rows_per_s "$py1"))")" \
     "$(python3 -c "print($sk2 / $(num rows_per_s "$pyall"))")" "$(python3 -c "print($(num single_row_us "$py1") / $skrow)")"
 done

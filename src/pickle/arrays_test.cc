@@ -668,7 +668,9 @@ TEST(Fixtures, EveryModelReads) {
       // The fixtures' FunctionTransformer(functools.partial(check_array, ...)) is the only
       // dangerous-class global they may hold (partial can call anything, so it is reported).
       for (const auto& g : f.globals) {
-        if (g.safety == GlobalSafety::kDangerous) EXPECT_EQ(g.Path(), "functools.partial");
+        if (g.safety == GlobalSafety::kDangerous) {
+          EXPECT_EQ(g.Path(), "functools.partial");
+        }
       }
       if (name.ends_with(".p2.pkl") || name.ends_with(".p5.pkl")) {
         EXPECT_EQ(f.protocol, name.ends_with(".p2.pkl") ? 2 : 5);
