@@ -36,9 +36,14 @@ for name in gbr300 hgbc200; do
   skload=$("$BUILD/bench/bench_boosting" --load-only "$CACHE/$name.joblib")
   printf '%-28s %14.0f %14.0f %14.1f %10.1f %8.0f\n' "$name scikit-learn 1.9" "$(num rows_per_s "$py1")" "$(num rows_per_s "$pyall")" \
     "$(num single_row_us "$py1")" "$(python3 -c "print($(num load_s "$py1") * 1000)")" "$(num peak_rss_mb "$py1")"
+  # Load: Model::Load repeated in one process (warm, like joblib's second load), in ms; RSS: a
+  # process that only loads the model.
   printf '%-28s %14.0f %14.0f %14.2f %10.1f %8.0f\n' "$name skbridge" "$sk1" "$sk2" "$skrow" \
-    "$(python3 -c "print($(num load_s "$skload") * 1000)")" "$(num peak_rss_mb "$skload")"
+    "$(bm "BM_${bmn}_Load" real_time)" "$(num peak_rss_mb "$skload")"
+  printf '%-28s %14s\n' "$name skbridge cold load" "$(python3 -c "print(round($(num load_s "$skload") * 1000, 1))") ms"
   printf '%-28s %14s\n' "$name sklearn cold load" "$(python3 -c "print(round($(num cold_load_s "$py1") * 1000))") ms"
+  skcpu=$(python3 -c "print(1e5 / ($(bm "BM_${bmn}_Batch/1/real_time" cpu_time) / 1e3))")  # cpu_time in ms per 100k rows
+  printf '%-28s %14s\n' "$name CPU-time rows/s, 1 thr" "scikit-learn $(num cpu_rows_per_s "$py1"), skbridge $(printf %.0f "$skcpu"), ratio $(python3 -c "print(f'{$skcpu / $(num cpu_rows_per_s "$py1"):.1f}x')")"
   printf '%-28s %13.1fx %13.1fx %13.0fx\n' "$name ratio" "$(python3 -c "print($sk1 / $(num rows_per_s "$py1"))")" \
     "$(python3 -c "print($sk2 / $(num rows_per_s "$pyall"))")" "$(python3 -c "print($(num single_row_us "$py1") / $skrow)")"
 done

@@ -25,5 +25,6 @@ struct Command {
 Action SetupInspect(CLI::App* sub);
 Action SetupPredict(CLI::App* sub);
 Action SetupDoctor(CLI::App* sub);
+Action SetupPort(CLI::App* sub);
 
 }  // namespace skbridge::cli

@@ -12,6 +12,7 @@ constexpr Command kCommands[] = {
     {"inspect", "show what a model file holds: estimators, versions, protocol, hashes, globals", &SetupInspect},
     {"predict", "run a model natively on rows from a CSV, .npy or JSON file", &SetupPredict},
     {"doctor", "will this file load and predict the same in another scikit-learn/numpy/Python? why not?", &SetupDoctor},
+    {"port", "rewrite a model so another scikit-learn/numpy/Python/joblib loads it and predicts the same", &SetupPort},
 };
 
 int ExitFor(const Error& e) { return e.code() == ErrorCode::kUnsafe ? kExitUnsafe : kExitError; }

@@ -8,6 +8,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "skbridge/compat.h"
 #include "skbridge/error.h"
 
 namespace skbridge {
@@ -90,6 +91,7 @@ class Walker {
   ordered_json estimators = ordered_json::array();
   std::set<std::string> sklearn_versions;
   bool saw_unversioned_sklearn = false;
+  std::vector<std::string> tree_counts_paths;
 
   void VisitRoot(const Value* root) {
     std::string name = "root";
@@ -254,6 +256,12 @@ class Walker {
     }
     if (!v->object->dict_items.empty()) entry["dict_items"] = v->object->dict_items.size();
     if (!v->object->list_items.empty()) entry["list_items"] = v->object->list_items.size();
+    // scikit-learn 1.4 changed what tree_.value means (counts -> fractions) and stopped normalising:
+    // a classifier tree written before 1.4 silently gives different probabilities in >= 1.4.
+    if (!version.empty() && (cls.ends_with(".DecisionTreeClassifier") || cls.ends_with(".ExtraTreeClassifier"))) {
+      auto v = Version::Parse(version);
+      if (v && *v < Version{1, 4, 0}) tree_counts_paths.push_back(path);
+    }
     // Only BaseEstimator subclasses record _sklearn_version (Cython helpers such as Tree do not).
     if (!version.empty()) {
       entry["sklearn_version"] = version;
@@ -417,6 +425,14 @@ InspectReport Inspect(const ModelFile& file, const Limits& limits) {
                                                   "Python's pickle would import{} it",
                                                   g.Path(), g.called ? ", called at load" : "", g.first_offset, g.called ? " and call" : "")}});
     }
+  }
+  if (!walker.tree_counts_paths.empty()) {
+    const auto& paths = walker.tree_counts_paths;
+    findings.push_back({{"severity", "warning"}, {"code", "tree-values-are-counts"}, {"path", paths.front()}, {"count", paths.size()},
+                        {"message", fmt::format("{}{}: classifier tree values are weighted counts (written before scikit-learn 1.4); "
+                                                "scikit-learn >= 1.4 reads them as fractions and would silently return unnormalised "
+                                                "probabilities (skbridge predict normalises them as the writing version did)",
+                                                paths.front(), paths.size() > 1 ? fmt::format(" and {} more trees", paths.size() - 1) : "")}});
   }
   for (const auto& m : file.missing_side_files) {
     findings.push_back({{"severity", "warning"}, {"code", "missing-side-file"}, {"file", m},

@@ -144,3 +144,24 @@ TEST(InspectJson, DeepNestingIsALimitErrorNotACrash) {
 
 }  // namespace
 }  // namespace skbridge
+
+namespace skbridge {
+namespace {
+
+TEST(InspectFindings, FlagsTreeValueSemanticsBeforeOneFour) {
+  auto path = [](const char* v) {
+    return (std::filesystem::path(SKBRIDGE_SOURCE_DIR) / "tests" / "fixtures" / v / "DecisionTreeClassifier_binary.joblib").string();
+  };
+  auto codes = [](const std::string& file) {
+    auto r = nlohmann::json::parse(Inspect(ReadModelFile(file)).json);
+    std::vector<std::string> out;
+    for (const auto& f : r["findings"]) out.push_back(f["code"]);
+    return out;
+  };
+  if (!std::filesystem::exists(path("1.2.1"))) GTEST_SKIP() << "fixture absent";
+  EXPECT_EQ(codes(path("1.2.1")), std::vector<std::string>{"tree-values-are-counts"});
+  EXPECT_TRUE(codes(path("1.9.0")).empty());
+}
+
+}  // namespace
+}  // namespace skbridge
