@@ -130,12 +130,14 @@ TEST(Cli, BadInputIsOneClearLineAndExitTwo) {
 }
 
 TEST(Cli, UnknownCategoryNamesColumnRowAndValue) {
-  auto in = Temp("cats.csv", "age,income,score,color,size,city\n30,20,0.1,blue,small,atlantis\n");
-  std::string model = Src("tests/fixtures/1.9.0/Pipeline_frame_logreg.joblib");
-  CliRun r = Cli("predict " + model + " -i " + in.string());
-  if (r.status == 0) GTEST_SKIP() << "the fixture's encoder ignores unknown categories";
-  EXPECT_EQ(r.status, 2);
+  // OneHotEncoder fitted with handle_unknown='error' (the default) on color/size/city.
+  auto in = Temp("cats.csv", "color,size,city\nblue,small,paris\nblue,small,atlantis\n");
+  CliRun r = Cli("predict " + Src("tests/fixtures/1.9.0/OneHotEncoder.joblib") + " -i " + in.string() + " -m transform");
+  EXPECT_EQ(r.status, 2) << r.out;
   EXPECT_NE(r.err.find("atlantis"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("city"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("row 2"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   fs::remove(in);
 }
 

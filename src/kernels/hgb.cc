@@ -178,6 +178,7 @@ inline std::uint32_t NumericStep(const HgbNode& n, double v) {
   }
 }
 constexpr std::size_t kLanes = 8;
+constexpr std::size_t kLocalOutputs = 32;
 }  // namespace
 
 template <bool kCat, bool kMissingLeft>
@@ -241,17 +242,43 @@ void HgbForest::Block(const double* x, std::size_t rows, double* raw, bool initi
     // values are then added in tree order.
     for (; r < rows; ++r) {
       const double* xr = x + r * F;
-      double* out = raw + r * K;
+      // The row's sums stay in registers / a local array: each leaf value is added to the previous
+      // sum, a chain of dependent additions that must not also go through memory.
+      double local[kLocalOutputs];
+      double* out = K <= kLocalOutputs ? local : raw + r * K;
+      if (K <= kLocalOutputs) std::copy_n(raw + r * K, K, local);
       std::size_t t = 0;
       for (; t + kLanes <= T; t += kLanes) {
         std::uint32_t idx[kLanes];
-        std::uint32_t depth = 0;
+        std::uint32_t depth = trees_[t].depth;
+        bool perfect = true;
+        for (std::size_t l = 0; l < kLanes; ++l) perfect &= trees_[t + l].perfect && trees_[t + l].depth == depth;
+        if (perfect) {
+          // Eight perfect trees of one depth (gradient boosting's usual case): no child loads.
+          for (std::size_t l = 0; l < kLanes; ++l) idx[l] = 0;
+          for (std::uint32_t d = 0; d < depth; ++d) {
+            for (std::size_t l = 0; l < kLanes; ++l) {
+              const PerfectNode& n = perfect_nodes_[trees_[t + l].perfect_begin + idx[l]];
+              idx[l] = 2 * idx[l] + 1 + GoRight<kMissingLeft>(n.threshold, n.missing_left, xr[n.feature]);
+            }
+          }
+          const std::size_t inner = (std::size_t{1} << depth) - 1;
+          for (std::size_t l = 0; l < kLanes; ++l) out[trees_[t + l].out] += perfect_leaves_[trees_[t + l].leaf_begin + idx[l] - inner];
+          continue;
+        }
+        depth = 0;
         for (std::size_t l = 0; l < kLanes; ++l) {
           idx[l] = trees_[t + l].root;
           depth = std::max(depth, trees_[t + l].depth);
         }
         for (std::uint32_t d = 0; d < depth; ++d) {
-          for (std::size_t l = 0; l < kLanes; ++l) idx[l] = NumericStep<kMissingLeft>(nodes[idx[l]], xr[nodes[idx[l]].feature]);
+          std::uint32_t moved = 0;
+          for (std::size_t l = 0; l < kLanes; ++l) {
+            std::uint32_t next = NumericStep<kMissingLeft>(nodes[idx[l]], xr[nodes[idx[l]].feature]);
+            moved |= next ^ idx[l];
+            idx[l] = next;
+          }
+          if (!moved) break;
         }
         for (std::size_t l = 0; l < kLanes; ++l) out[trees_[t + l].out] += nodes[idx[l]].threshold;
       }
@@ -260,6 +287,7 @@ void HgbForest::Block(const double* x, std::size_t rows, double* raw, bool initi
         for (std::uint32_t d = 0; d < trees_[t].depth; ++d) i = NumericStep<kMissingLeft>(nodes[i], xr[nodes[i].feature]);
         out[trees_[t].out] += nodes[i].threshold;
       }
+      if (K <= kLocalOutputs) std::copy_n(local, K, raw + r * K);
     }
   } else {
     for (; r < rows; ++r) {
@@ -298,10 +326,13 @@ void HgbForest::RawPredict(const double* x, std::size_t rows, double* raw, std::
       else Block<false, false>(xb, m, raw + b * k_, initialized);
     }
   };
-  if (threads == 0) threads = DefaultThreads();
   // Threads only pay off for large batches; each thread takes a contiguous range of blocks.
+  // (Small batches do not even ask for the default, which may read the system's CPU count.)
   std::size_t work = rows * std::max<std::size_t>(trees_.size(), 1);
-  threads = std::min(threads, std::max<std::size_t>(1, work / (1u << 18)));
+  std::size_t useful = std::max<std::size_t>(1, work / (1u << 18));
+  if (useful == 1) threads = 1;
+  else if (threads == 0) threads = DefaultThreads();
+  threads = std::min(threads, useful);
   threads = std::min(threads, (rows + kBlock - 1) / kBlock);
   if (threads <= 1) {
     run(0, rows);

