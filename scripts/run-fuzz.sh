@@ -49,10 +49,14 @@ for t in "${TARGETS[@]}"; do
     status=1
     echo "run-fuzz: fuzz_$t FAILED (exit $rc); last lines of its log:" >&2
     grep -v '^#' "$WORK/$t.log" | tail -40 >&2
-    for f in $(ls -t "$ARTIFACTS" | head -n $(( after - before > 0 ? after - before : 1 ))); do
-      echo "run-fuzz: crash input: $ARTIFACTS/$f" >&2
-      echo "run-fuzz: reproduce with: $bin $ARTIFACTS/$f" >&2
-    done
+    if [ "$after" -gt "$before" ]; then
+      for f in $(ls -t "$ARTIFACTS" | head -n $(( after - before ))); do
+        echo "run-fuzz: crash input: $ARTIFACTS/$f" >&2
+        echo "run-fuzz: reproduce with: $bin $ARTIFACTS/$f" >&2
+      done
+    else
+      echo "run-fuzz: fuzz_$t saved no input (see its log above)" >&2
+    fi
   fi
 done
 [ "$status" -eq 0 ] && echo "run-fuzz: no crash in ${SECONDS_TOTAL}s"

@@ -201,7 +201,9 @@ Output Model::Run(Method method, const Table& input) const {
       }
       throw Error::InvalidInput(fmt::format("input has column(s) the model was not fitted on: {}", extra));
     }
-    return root_->Run(method, input.Select(order));
+    bool identity = true;
+    for (std::size_t i = 0; i < order.size(); ++i) identity = identity && order[i] == i;
+    return root_->Run(method, identity ? input : input.Select(order));
   }
   if (spec.n_features && input.cols != spec.n_features) {
     throw Error::InvalidInput(fmt::format("the model expects {} columns, the input has {}", spec.n_features, input.cols));

@@ -407,7 +407,10 @@ std::shared_ptr<Estimator> DecodeGradientBoosting(Fields& f) {
   e->link = loss.link;
   e->legacy = loss.legacy;
   e->modern_link = !loss.legacy && loss.attr != "loss";
-  if (loss.attr == "loss") e->legacy = !VersionAtLeast(f.version(), 1, 4), e->modern_link = !e->legacy;
+  if (loss.attr == "loss") {  // no loss object stored: the writing version decides
+    e->legacy = !VersionAtLeast(f.version(), 1, 4);
+    e->modern_link = !e->legacy;
+  }
   e->clip_eps = VersionAtLeast(f.version(), 1, 8) ? kEps64 : kEps32;
   if (e->classifier && loss.link != Link::kLogit && loss.link != Link::kHalfLogit && loss.link != Link::kSoftmax) {
     f.Fail(loss.attr, fmt::format("{} is not a classification loss", loss.class_name));

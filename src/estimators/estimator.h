@@ -38,7 +38,8 @@ class Estimator {
 
  protected:
   /// Dense input with exactly input.n_features columns (when known); error names this estimator.
-  Table DenseInput(const Table& x) const;
+  /// Returns `x` itself when it is dense (no copy), else its dense form stored in `*storage`.
+  const Table& DenseInput(const Table& x, Table* storage) const;
   [[noreturn]] void Unsupported(Method m) const;
 };
 

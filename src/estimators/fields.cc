@@ -5,13 +5,13 @@
 
 namespace skbridge {
 
-Table Estimator::DenseInput(const Table& x) const {
-  Table dense = x.is_dense() ? Table{} : x.ToDense();
-  const Table& t = x.is_dense() ? x : dense;
+const Table& Estimator::DenseInput(const Table& x, Table* storage) const {
+  if (!x.is_dense()) *storage = x.ToDense();
+  const Table& t = x.is_dense() ? x : *storage;
   if (input.n_features && t.cols != input.n_features) {
     throw Error::InvalidInput(fmt::format("{} ({}) expects {} features, got {}", path, class_path, input.n_features, t.cols));
   }
-  return x.is_dense() ? x : dense;
+  return t;
 }
 
 void Estimator::Unsupported(Method m) const {

@@ -30,8 +30,9 @@ class Transformer : public Estimator {
 
   // Dense input, validated as scikit-learn's check_array does: infinity is always refused, NaN
   // unless the estimator accepts missing values.
-  Table Checked(const Table& x, bool allow_nan) const {
-    Table d = DenseInput(x);
+  // Returns `x` itself when it is already dense (no copy), else its dense form in `*storage`.
+  const Table& Checked(const Table& x, bool allow_nan, Table* storage) const {
+    const Table& d = DenseInput(x, storage);
     std::size_t bad = kernels::FirstRejected(d.dense.data(), d.dense.size(), allow_nan);
     if (bad < d.dense.size()) {
       std::size_t r = bad / d.cols, c = bad % d.cols;
@@ -95,7 +96,8 @@ class StandardScaler : public Transformer {
 
  protected:
   Output Transform(const Table& x) const override {
-    Table d = Checked(x, true);
+    Table storage;
+    Table d = Checked(x, true, &storage);  // a copy: the transform writes its output in place
     Apply(d.dense.data(), d.rows, d.cols);
     return Same(d, std::move(d.dense));
   }
@@ -110,7 +112,8 @@ class MinMaxScaler : public Transformer {
 
  protected:
   Output Transform(const Table& x) const override {
-    Table d = Checked(x, true);
+    Table storage;
+    Table d = Checked(x, true, &storage);  // a copy: the transform writes its output in place
     for (std::size_t r = 0; r < d.rows; ++r) {
       double* v = d.dense.data() + r * d.cols;
       for (std::size_t c = 0; c < d.cols; ++c) {
@@ -135,7 +138,8 @@ class MaxAbsScaler : public Transformer {
 
  protected:
   Output Transform(const Table& x) const override {
-    Table d = Checked(x, true);
+    Table storage;
+    Table d = Checked(x, true, &storage);  // a copy: the transform writes its output in place
     for (std::size_t r = 0; r < d.rows; ++r) {
       double* v = d.dense.data() + r * d.cols;
       for (std::size_t c = 0; c < d.cols; ++c) {
@@ -158,7 +162,8 @@ class RobustScaler : public Transformer {
 
  protected:
   Output Transform(const Table& x) const override {
-    Table d = Checked(x, true);
+    Table storage;
+    Table d = Checked(x, true, &storage);  // a copy: the transform writes its output in place
     for (std::size_t r = 0; r < d.rows; ++r) {
       double* v = d.dense.data() + r * d.cols;
       if (!center.empty()) {
@@ -181,7 +186,8 @@ class Normalizer : public Transformer {
 
  protected:
   Output Transform(const Table& x) const override {
-    Table d = Checked(x, false);
+    Table storage;
+    Table d = Checked(x, false, &storage);  // a copy: the transform writes its output in place
     constexpr double kTiny = 10 * std::numeric_limits<double>::epsilon();
     for (std::size_t r = 0; r < d.rows; ++r) {
       double* v = d.dense.data() + r * d.cols;
@@ -212,7 +218,8 @@ class Binarizer : public Transformer {
 
  protected:
   Output Transform(const Table& x) const override {
-    Table d = Checked(x, false);
+    Table storage;
+    Table d = Checked(x, false, &storage);  // a copy: the transform writes its output in place
     for (double& v : d.dense) v = v > threshold ? 1.0 : 0.0;
     return Same(d, std::move(d.dense));
   }
@@ -234,7 +241,8 @@ class QuantileTransformer : public Transformer {
 
  protected:
   Output Transform(const Table& x) const override {
-    Table d = Checked(x, true);
+    Table storage;
+    Table d = Checked(x, true, &storage);  // a copy: the transform writes its output in place
     constexpr double kBound = 1e-7;  // BOUNDS_THRESHOLD
     const std::size_t n = n_quantiles;
     for (std::size_t c = 0; c < d.cols; ++c) {
@@ -281,7 +289,8 @@ class PowerTransformer : public Transformer {
 
  protected:
   Output Transform(const Table& x) const override {
-    Table d = Checked(x, true);
+    Table storage;
+    Table d = Checked(x, true, &storage);  // a copy: the transform writes its output in place
     if (box_cox) {
       double mn = std::numeric_limits<double>::infinity();
       for (double v : d.dense) {
@@ -330,7 +339,8 @@ class KBinsDiscretizer : public Transformer {
   }
 
   Output Transform(const Table& x) const override {
-    Table d = Checked(x, false);
+    Table storage;
+    Table d = Checked(x, false, &storage);  // a copy: the transform writes its output in place
     if (!onehot) {
       for (std::size_t r = 0; r < d.rows; ++r) {
         double* v = d.dense.data() + r * d.cols;
@@ -369,7 +379,8 @@ class SplineTransformer : public Transformer {
 
  protected:
   Output Transform(const Table& x) const override {
-    Table d = Checked(x, nan_to_zeros);
+    Table storage;
+    Table d = Checked(x, nan_to_zeros, &storage);  // a copy: the transform writes its output in place
     const std::size_t nf = d.cols, ns = n_splines, full = nf * ns;
     std::vector<double> xbs(d.rows * full, 0.0);
     const int k = degree;
@@ -465,7 +476,8 @@ class PolynomialFeatures : public Transformer {
 
  protected:
   Output Transform(const Table& x) const override {
-    Table d = Checked(x, false);
+    Table storage;
+    Table d = Checked(x, false, &storage);  // a copy: the transform writes its output in place
     const std::size_t w = combos.size();
     std::vector<double> out(d.rows * w);
     for (std::size_t r = 0; r < d.rows; ++r) {
@@ -536,7 +548,8 @@ class FunctionTransformer : public Transformer, public TableTransformer {
     if (!fn && !validate && !x.is_dense()) return TableAsOutput(x);
     Table d;
     if (validate) {
-      d = Checked(x, false);
+      Table storage;
+      d = Checked(x, false, &storage);
     } else {
       d = x.is_dense() ? x : x.ToDense();  // validate=False: scikit-learn checks nothing
     }

@@ -90,7 +90,12 @@ void ResolveSideFiles(Graph* graph, const std::string& directory, const Limits& 
         file == ".." || file.find('\0') != std::string::npos) {
       throw Error::Unsafe(fmt::format("{}: side-file name '{}' is not a plain file name", what, file)).AtOffset(state->offset);
     }
-    std::string path = directory.empty() ? file : directory + "/" + file;
+    if (directory.empty()) {
+      // An in-memory stream (ReadPickleBytes) has no folder: never look names up in the cwd.
+      missing->push_back(file);
+      continue;
+    }
+    std::string path = directory + "/" + file;
     std::shared_ptr<NdArray> array;
     std::error_code exists_error;
     if (!std::filesystem::exists(path, exists_error)) {

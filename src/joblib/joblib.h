@@ -22,7 +22,8 @@ void ReadInlineArray(Value* object, pickle::Unpickler& vm, const numpy::InputRef
 
 /// Replaces legacy wrappers by the arrays of their side files in `directory`, appending the files
 /// read to `found` and the ones that do not exist to `missing` (those wrappers stay as they are).
-/// Side-file names must be plain file names: no directories, no "..".
+/// Side-file names must be plain file names: no directories, no "..". An empty `directory` means
+/// an in-memory stream: names are checked and listed as missing, the filesystem is not touched.
 void ResolveSideFiles(Graph* graph, const std::string& directory, const Limits& limits, pickle::Budget* budget,
                       std::vector<std::string>* found, std::vector<std::string>* missing);
 

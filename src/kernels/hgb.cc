@@ -178,12 +178,59 @@ inline std::uint32_t NumericStep(const HgbNode& n, double v) {
   }
 }
 constexpr std::size_t kLanes = 8;
-constexpr std::size_t kLocalOutputs = 32;
 }  // namespace
+
+// One row through all trees (batches of fewer than eight rows): eight trees walk in lockstep;
+// their leaf values are then added in tree order through add(output, value).
+template <bool kMissingLeft, class AddFn>
+void HgbForest::TailRow(const double* xr, AddFn&& add) const {
+  const HgbNode* nodes = nodes_.data();
+  const std::size_t T = trees_.size();
+  std::size_t t = 0;
+  for (; t + kLanes <= T; t += kLanes) {
+    std::uint32_t idx[kLanes];
+    std::uint32_t depth = trees_[t].depth;
+    bool perfect = true;
+    for (std::size_t l = 0; l < kLanes; ++l) perfect &= trees_[t + l].perfect && trees_[t + l].depth == depth;
+    if (perfect) {
+      // Eight perfect trees of one depth (gradient boosting's usual case): no child loads.
+      for (std::size_t l = 0; l < kLanes; ++l) idx[l] = 0;
+      for (std::uint32_t d = 0; d < depth; ++d) {
+        for (std::size_t l = 0; l < kLanes; ++l) {
+          const PerfectNode& n = perfect_nodes_[trees_[t + l].perfect_begin + idx[l]];
+          idx[l] = 2 * idx[l] + 1 + GoRight<kMissingLeft>(n.threshold, n.missing_left, xr[n.feature]);
+        }
+      }
+      const std::size_t inner = (std::size_t{1} << depth) - 1;
+      for (std::size_t l = 0; l < kLanes; ++l) add(trees_[t + l].out, perfect_leaves_[trees_[t + l].leaf_begin + idx[l] - inner]);
+      continue;
+    }
+    depth = 0;
+    for (std::size_t l = 0; l < kLanes; ++l) {
+      idx[l] = trees_[t + l].root;
+      depth = std::max(depth, trees_[t + l].depth);
+    }
+    for (std::uint32_t d = 0; d < depth; ++d) {
+      std::uint32_t moved = 0;
+      for (std::size_t l = 0; l < kLanes; ++l) {
+        std::uint32_t next = NumericStep<kMissingLeft>(nodes[idx[l]], xr[nodes[idx[l]].feature]);
+        moved |= next ^ idx[l];
+        idx[l] = next;
+      }
+      if (!moved) break;
+    }
+    for (std::size_t l = 0; l < kLanes; ++l) add(trees_[t + l].out, nodes[idx[l]].threshold);
+  }
+  for (; t < T; ++t) {
+    std::uint32_t i = trees_[t].root;
+    for (std::uint32_t d = 0; d < trees_[t].depth; ++d) i = NumericStep<kMissingLeft>(nodes[i], xr[nodes[i].feature]);
+    add(trees_[t].out, nodes[i].threshold);
+  }
+}
 
 template <bool kCat, bool kMissingLeft>
 void HgbForest::Block(const double* x, std::size_t rows, double* raw, bool initialized) const {
-  const std::size_t F = n_features_, K = k_, T = trees_.size();
+  const std::size_t F = n_features_, K = k_;
   if (!initialized) {
     for (std::size_t r = 0; r < rows; ++r) {
       for (std::size_t j = 0; j < K; ++j) raw[r * K + j] = baseline_[j];
@@ -241,53 +288,16 @@ void HgbForest::Block(const double* x, std::size_t rows, double* raw, bool initi
     // Remaining rows (a single row, typically): eight trees walk in lockstep instead; their leaf
     // values are then added in tree order.
     for (; r < rows; ++r) {
-      const double* xr = x + r * F;
-      // The row's sums stay in registers / a local array: each leaf value is added to the previous
-      // sum, a chain of dependent additions that must not also go through memory.
-      double local[kLocalOutputs];
-      double* out = K <= kLocalOutputs ? local : raw + r * K;
-      if (K <= kLocalOutputs) std::copy_n(raw + r * K, K, local);
-      std::size_t t = 0;
-      for (; t + kLanes <= T; t += kLanes) {
-        std::uint32_t idx[kLanes];
-        std::uint32_t depth = trees_[t].depth;
-        bool perfect = true;
-        for (std::size_t l = 0; l < kLanes; ++l) perfect &= trees_[t + l].perfect && trees_[t + l].depth == depth;
-        if (perfect) {
-          // Eight perfect trees of one depth (gradient boosting's usual case): no child loads.
-          for (std::size_t l = 0; l < kLanes; ++l) idx[l] = 0;
-          for (std::uint32_t d = 0; d < depth; ++d) {
-            for (std::size_t l = 0; l < kLanes; ++l) {
-              const PerfectNode& n = perfect_nodes_[trees_[t + l].perfect_begin + idx[l]];
-              idx[l] = 2 * idx[l] + 1 + GoRight<kMissingLeft>(n.threshold, n.missing_left, xr[n.feature]);
-            }
-          }
-          const std::size_t inner = (std::size_t{1} << depth) - 1;
-          for (std::size_t l = 0; l < kLanes; ++l) out[trees_[t + l].out] += perfect_leaves_[trees_[t + l].leaf_begin + idx[l] - inner];
-          continue;
-        }
-        depth = 0;
-        for (std::size_t l = 0; l < kLanes; ++l) {
-          idx[l] = trees_[t + l].root;
-          depth = std::max(depth, trees_[t + l].depth);
-        }
-        for (std::uint32_t d = 0; d < depth; ++d) {
-          std::uint32_t moved = 0;
-          for (std::size_t l = 0; l < kLanes; ++l) {
-            std::uint32_t next = NumericStep<kMissingLeft>(nodes[idx[l]], xr[nodes[idx[l]].feature]);
-            moved |= next ^ idx[l];
-            idx[l] = next;
-          }
-          if (!moved) break;
-        }
-        for (std::size_t l = 0; l < kLanes; ++l) out[trees_[t + l].out] += nodes[idx[l]].threshold;
+      if (K == 1) {
+        // One output: the running sum stays in a register (a chain of dependent additions that
+        // must not also go through memory).
+        double acc = raw[r];
+        TailRow<kMissingLeft>(x + r * F, [&acc](std::uint32_t, double v) { acc += v; });
+        raw[r] = acc;
+      } else {
+        double* out = raw + r * K;
+        TailRow<kMissingLeft>(x + r * F, [out](std::uint32_t k, double v) { out[k] += v; });
       }
-      for (; t < T; ++t) {
-        std::uint32_t i = trees_[t].root;
-        for (std::uint32_t d = 0; d < trees_[t].depth; ++d) i = NumericStep<kMissingLeft>(nodes[i], xr[nodes[i].feature]);
-        out[trees_[t].out] += nodes[i].threshold;
-      }
-      if (K <= kLocalOutputs) std::copy_n(local, K, raw + r * K);
     }
   } else {
     for (; r < rows; ++r) {

@@ -11,6 +11,11 @@
 //                categories -> right; else (unknown category) -> missing direction.
 // The (uint8) cast is the C conversion x86-64 compilers emit for Cython's <uint8_t>double: truncate
 // to int32 (values outside int32 become INT32_MIN), keep the low byte.
+//
+// GradientBoosting uses the same kernel for its regression trees (numeric splits, NaN right, leaves
+// holding learning_rate * value, inputs rounded to float32: see RawPredict), which is exactly
+// sklearn/ensemble/_gradient_boosting.pyx's predict_stages. Layouts and the walk are described in
+// docs/benchmarks.md ("Boosting").
 #pragma once
 
 #include <array>
@@ -100,6 +105,8 @@ class HgbForest {
   static constexpr std::uint32_t kPerfectMaxDepth = 6;
   template <bool kCat, bool kMissingLeft>
   void Block(const double* x, std::size_t rows, double* raw, bool initialized) const;
+  template <bool kMissingLeft, class AddFn>
+  void TailRow(const double* xr, AddFn&& add) const;
   std::uint32_t Step(const HgbNode& n, double v) const;
 
   std::size_t n_features_, k_;

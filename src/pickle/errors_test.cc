@@ -343,3 +343,38 @@ TEST(WildCorrupt, GzipCorruptPartWay) {
 
 }  // namespace
 }  // namespace skbridge
+
+namespace skbridge {
+namespace {
+
+// Legacy joblib wrappers name side files. A stream read from memory has no folder, so names are
+// never looked up (not even in the current directory); a file read by a bare relative name still
+// finds its side files next to it.
+TEST(SideFiles, MemoryStreamsNeverTouchTheFilesystem) {
+  testing::PickleBuilder p;
+  p.proto(2).global("joblib.numpy_pickle", "NDArrayWrapper").empty_tuple().op(pickle::Op::kNewObj);
+  p.empty_dict().str("filename").str("CMakeLists.txt").op(pickle::Op::kSetItem).build().stop();
+  auto cwd = std::filesystem::current_path();
+  std::filesystem::current_path(testing::SourceDir());  // where CMakeLists.txt exists
+  ModelFile f = testing::Read(p);
+  std::filesystem::current_path(cwd);
+  EXPECT_TRUE(f.side_files.empty());
+  ASSERT_EQ(f.missing_side_files.size(), 1u);
+  EXPECT_EQ(f.missing_side_files[0], "CMakeLists.txt");
+  EXPECT_EQ(f.graph.root->kind, Kind::kObject);
+}
+
+TEST(SideFiles, BareRelativePathFindsItsSideFiles) {
+  auto dir = WildDir() / "christine2623__Mao";
+  if (!std::filesystem::exists(dir / "model.pkl")) GTEST_SKIP() << "corpus file absent";
+  auto cwd = std::filesystem::current_path();
+  std::filesystem::current_path(dir);
+  ModelFile f = ReadModelFile("model.pkl", testing::NoHash());
+  std::filesystem::current_path(cwd);
+  EXPECT_EQ(f.container, Container::kJoblibLegacyNpy);
+  EXPECT_EQ(f.side_files.size(), 4u);
+  EXPECT_TRUE(f.missing_side_files.empty());
+}
+
+}  // namespace
+}  // namespace skbridge

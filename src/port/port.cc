@@ -76,6 +76,7 @@ class Porter {
     }
     Collect();
     RenameGlobals();
+    BitGenerators();
     Collect();  // class paths changed
     Trees();
     Attributes();
@@ -177,11 +178,37 @@ class Porter {
         }
         new_module = best.substr(0, best.size() - name.size() - 1);
       }
+      if (new_module != module && module.starts_with("numpy")) {
+        auto old_ok = env_->resolves.find(path);
+        auto new_ok = env_->resolves.find(new_module + "." + name);
+        if (old_ok != env_->resolves.end() && old_ok->second && (new_ok == env_->resolves.end() || !new_ok->second)) new_module = module;
+      }
       if (new_module == module) continue;
       g->text = file_.graph.Store(new_module);
       std::string to = new_module + "." + name;
       if (renamed.emplace(path, to).second) Change("file", fmt::format("global {} -> {}", path, to));
     }
+  }
+
+  // numpy 2 pickles a RandomState's bit generator by class (__bit_generator_ctor(MT19937)); numpy 1
+  // takes its name ('MT19937'), which numpy 2 still accepts.
+  void BitGenerators() {
+    if (numpy_.major >= 2) return;
+    int n = 0;
+    for (std::size_t i = 0; i < file_.graph.node_count(); ++i) {
+      Value* v = file_.graph.node(i);
+      if (v->kind != Kind::kObject || !v->object->args || v->object->args->kind != Kind::kTuple) continue;
+      const Value* cls = v->Class();
+      if (!cls || !cls->text.starts_with("numpy.random") || !cls->name.ends_with("_ctor")) continue;
+      Value* args = Mut(v->object->args);
+      for (auto& a : args->items) {
+        if (a->kind == Kind::kGlobal && a->text.starts_with("numpy.random")) {
+          a = Str(a->name);
+          ++n;
+        }
+      }
+    }
+    if (n) Change("file", fmt::format("{} numpy.random bit generator(s) named by string, as numpy 1 reads them", n));
   }
 
   /// The resolving path of the target with the same final name, closest in module to `module`.
@@ -395,6 +422,9 @@ class Porter {
       }
       return nullptr;
     }
+    if (key == "n_input_features_" && cls == "PolynomialFeatures") return get("n_features_in_");
+    if (key == "keep_empty_features") return Bool(false);
+    if (key == "_feature_names_in" && cls == "ColumnTransformer") return get("feature_names_in_") ? get("feature_names_in_") : None();
     if (key == "monotonic_cst") return None();
     if (key == "clip") return Bool(false);
     if (key == "positive") return Bool(false);
@@ -470,7 +500,16 @@ class Porter {
           required.insert(k);
         }
       }
-      if (auto r = env_->state_keys.find(o.class_path); r != env_->state_keys.end()) wanted.insert(r->second.begin(), r->second.end());
+      if (auto r = env_->state_keys.find(o.class_path); r != env_->state_keys.end()) {
+        wanted.insert(r->second.begin(), r->second.end());
+        required.insert(r->second.begin(), r->second.end());  // the target always holds them: assume it reads them
+      }
+      Version tgt = *target_.sklearn;
+      bool tree_family = cls.starts_with("DecisionTree") || cls.starts_with("ExtraTree") || cls.find("Forest") != std::string::npos ||
+                         cls.starts_with("GradientBoosting") || cls.starts_with("Bagging") || cls.starts_with("RandomTrees");
+      if (tree_family && tgt < Version{1, 2, 0} && o.state->Get("n_features_in_")) wanted.insert("n_features_");
+      if (cls == "PolynomialFeatures" && tgt < Version{1, 0, 0}) wanted.insert("n_input_features_"), required.insert("n_input_features_");
+      if (cls == "SGDClassifier") SgdLoss(o);
       std::vector<std::string> added;
       for (const auto& key : wanted) {
         if (o.state->Get(key)) continue;
@@ -493,6 +532,20 @@ class Porter {
         for (const auto& k : added) list += (list.empty() ? "" : ", ") + k;
         Change(o.path, "attributes added: " + list);
       }
+    }
+  }
+
+  // SGDClassifier: loss 'log' was renamed 'log_loss' in 1.1 and removed in 1.3.
+  void SgdLoss(const Obj& o) {
+    const Value* loss = o.state->Get("loss");
+    if (!loss || !loss->is_text()) return;
+    Version tgt = *target_.sklearn;
+    if (loss->text == "log" && tgt >= Version{1, 3, 0}) {
+      Set(o.state, "loss", Str("log_loss"));
+      Change(o.path, "loss 'log' -> 'log_loss' (renamed in scikit-learn 1.1)");
+    } else if (loss->text == "log_loss" && tgt < Version{1, 1, 0}) {
+      Set(o.state, "loss", Str("log"));
+      Change(o.path, "loss 'log_loss' -> 'log' (the name before scikit-learn 1.1)");
     }
   }
 

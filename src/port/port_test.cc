@@ -70,10 +70,22 @@ TEST(Port, TreeNodes8To7) {
 TEST(Port, RefusesNaNRoutingTheOldTreeCannotExpress) {
   ModelFile f = Read("1.9.0", "DecisionTreeClassifier_multiclass");
   // Flip the root's missing_go_to_left against the "bigger child" rule: a learned NaN direction.
-  const auto& nodes = *TreeOf(f)->State()->Get("nodes")->array;
-  const auto* m = nodes.dtype.Field("missing_go_to_left");
-  auto* root = const_cast<std::byte*>(nodes.data);
-  root[m->offset] = static_cast<std::byte>(root[m->offset] == std::byte{0} ? 1 : 0);
+  Value* state = const_cast<Value*>(TreeOf(f)->State());
+  Value* nodes_value = nullptr;
+  for (auto& [k, v] : state->entries) {
+    if (k->text == "nodes") nodes_value = const_cast<Value*>(v);
+  }
+  ASSERT_NE(nodes_value, nullptr);
+  auto copy = std::make_shared<NdArray>(*nodes_value->array);  // the file's data is mapped read-only
+  auto buf = std::make_shared<std::vector<std::uint64_t>>(copy->nbytes / 8 + 1);
+  std::memcpy(buf->data(), copy->data, copy->nbytes);
+  copy->data = reinterpret_cast<const std::byte*>(buf->data());
+  copy->owner = buf;
+  copy->memory_mapped = false;
+  const auto* m = copy->dtype.Field("missing_go_to_left");
+  auto* root = reinterpret_cast<std::byte*>(buf->data());
+  root[m->offset] = root[m->offset] == std::byte{0} ? std::byte{1} : std::byte{0};
+  nodes_value->array = copy;
   std::string why = Refusal(f, "sklearn=1.2.1");
   EXPECT_NE(why.find("fitted with missing values"), std::string::npos) << why;
 }

@@ -76,6 +76,9 @@ def run_host(args):
         targets[envs[suite]["sklearn"]] = (suite, envs[suite])
     work = tempfile.mkdtemp(prefix=".live_port.", dir=ROOT)  # must be inside /work of the chroots
     t0 = time.time()
+    # a private copy of the CLI: a concurrent rebuild must not swap it mid-run
+    skbridge = os.path.join(work, "skbridge")
+    shutil.copy2(args.skbridge, skbridge)
     matrix = {}  # (src, tgt) -> dict(same, refused, failed, failures, refusals)
     try:
         pairs = [(s, t) for s in versions for t in sorted(targets, key=wr.vtuple) if s != t]
@@ -86,7 +89,7 @@ def run_host(args):
             folder = os.path.join(ROOT, "tests", "fixtures", s)
             out_dir = os.path.join(work, "%s_to_%s" % (s, t))
             os.makedirs(out_dir)
-            jobs, refused = port_pair(args.skbridge, s, folder, tenv, out_dir)
+            jobs, refused = port_pair(skbridge, s, folder, tenv, out_dir)
             cell = {"same": 0, "refused": len(refused), "failed": 0, "failures": [], "refusals": refused}
             if jobs:
                 spec_path = os.path.join(out_dir, "spec.json")
@@ -108,6 +111,7 @@ def run_host(args):
                     else:
                         cell["failed"] += 1
                         cell["failures"].append("%s: %s %s" % (j["case"], res["status"], res.get("error") or ""))
+                        print("live_port: FAIL %s -> %s %s" % (s, t, cell["failures"][-1][:300]), flush=True)
             print("live_port: %s -> %s: %d ported+same, %d refused, %d failed (%.0fs)" % (
                 s, t, cell["same"], cell["refused"], cell["failed"], time.time() - t0), flush=True)
             return pair, cell
