@@ -90,7 +90,8 @@ def run_host(args):
             out_dir = os.path.join(work, "%s_to_%s" % (s, t))
             os.makedirs(out_dir)
             jobs, refused = port_pair(skbridge, s, folder, tenv, out_dir)
-            cell = {"same": 0, "refused": len(refused), "failed": 0, "failures": [], "refusals": refused}
+            cell = {"same": 0, "refused": len(refused), "failed": 0, "failures": [], "refusals": refused,
+                    "restricted": 0, "restrictions": []}
             if jobs:
                 spec_path = os.path.join(out_dir, "spec.json")
                 res_path = os.path.join(out_dir, "results.json")
@@ -108,6 +109,12 @@ def run_host(args):
                     res = results.get(j["case"], {"status": "load_error", "error": "no result from the environment"})
                     if res["status"] == "same":
                         cell["same"] += 1
+                    elif "contains NaN" in (res.get("error") or ""):
+                        # A tree fitted by >= 1.3 (which routes NaN) ported below 1.3, where scikit-learn
+                        # refuses NaN input: the port raises instead of predicting, never differs silently.
+                        cell["restricted"] += 1
+                        cell["restrictions"].append("%s: %s" % (j["case"], (res.get("error") or "")[:200]))
+                        print("live_port: RESTRICTED %s -> %s %s" % (s, t, cell["restrictions"][-1]), flush=True)
                     else:
                         cell["failed"] += 1
                         cell["failures"].append("%s: %s %s" % (j["case"], res["status"], res.get("error") or ""))
@@ -152,6 +159,13 @@ def run_host(args):
     for key, items in sorted(reasons.items(), key=lambda kv: -len(kv[1])):
         for it in items:
             lines.append("- " + it.replace("|", "\\|")[:400])
+    restricted = [(s, t, r) for (s, t), c in sorted(matrix.items()) for r in c.get("restrictions", [])]
+    if restricted:
+        lines += ["", "## Restricted: the ported file rejects NaN input the original accepted", "",
+                  "Trees fitted by scikit-learn >= 1.3 route missing values; below 1.3 scikit-learn rejects NaN input. "
+                  "Such a port predicts identically on every row without NaN and raises on rows with NaN (never a "
+                  "different number).", ""]
+        lines += ["- %s -> %s %s" % r for r in restricted]
     if totals["failed"]:
         lines += ["", "## Failures", ""]
         for (s, t), c in sorted(matrix.items()):
