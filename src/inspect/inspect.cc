@@ -91,6 +91,7 @@ class Walker {
   ordered_json estimators = ordered_json::array();
   std::set<std::string> sklearn_versions;
   bool saw_unversioned_sklearn = false;
+  bool truncated = false;
   std::vector<std::string> tree_counts_paths;
 
   void VisitRoot(const Value* root) {
@@ -127,6 +128,18 @@ class Walker {
 
   ordered_json Describe(const Value* v, const std::string& path, std::size_t depth) {
     CheckDepth(depth, path);
+    // Containers shared through the memo are described once; later references point back to the
+    // first, so a "billion laughs" of nested shared lists stays linear in the graph's size.
+    bool container = v->kind == Kind::kList || v->kind == Kind::kTuple || v->kind == Kind::kDict || v->kind == Kind::kSet ||
+                     v->kind == Kind::kFrozenSet;
+    if (container && (v->items.size() + v->entries.size()) > 0) {
+      auto [it, fresh] = seen_containers_.emplace(v, path);
+      if (!fresh) return {{"type", "ref"}, {"path", it->second}};
+    }
+    if (++described_ > kMaxDescribed) {
+      if (described_ == kMaxDescribed + 1) truncated = true;
+      return {{"type", "truncated"}};
+    }
     if (IsScalar(v)) {
       if (v->kind == Kind::kArray) return {{"type", "numpy." + v->array->dtype.Name()}, {"value", Scalar(v)}};
       return Scalar(v);
@@ -278,6 +291,9 @@ class Walker {
 
   const Limits& limits_;
   std::unordered_map<const Value*, std::string> seen_;
+  std::unordered_map<const Value*, std::string> seen_containers_;
+  std::size_t described_ = 0;
+  static constexpr std::size_t kMaxDescribed = 1'000'000;  // bounds the report of a huge graph
 };
 
 std::string NumpyGeneration(const std::vector<GlobalRef>& globals, std::vector<std::string>* evidence) {
@@ -433,6 +449,10 @@ InspectReport Inspect(const ModelFile& file, const Limits& limits) {
                                                 "scikit-learn >= 1.4 reads them as fractions and would silently return unnormalised "
                                                 "probabilities (skbridge predict normalises them as the writing version did)",
                                                 paths.front(), paths.size() > 1 ? fmt::format(" and {} more trees", paths.size() - 1) : "")}});
+  }
+  if (walker.truncated) {
+    findings.push_back({{"severity", "warning"}, {"code", "report-truncated"},
+                        {"message", "the value graph is too large to describe in full; the report stops after a million values"}});
   }
   for (const auto& m : file.missing_side_files) {
     findings.push_back({{"severity", "warning"}, {"code", "missing-side-file"}, {"file", m},

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -161,6 +162,22 @@ TEST(InspectFindings, FlagsTreeValueSemanticsBeforeOneFour) {
   if (!std::filesystem::exists(path("1.2.1"))) GTEST_SKIP() << "fixture absent";
   EXPECT_EQ(codes(path("1.2.1")), std::vector<std::string>{"tree-values-are-counts"});
   EXPECT_TRUE(codes(path("1.9.0")).empty());
+}
+
+}  // namespace
+}  // namespace skbridge
+
+namespace skbridge {
+namespace {
+
+TEST(InspectLimits, BillionLaughsIsDescribedInLinearTime) {
+  auto file = std::filesystem::path(SKBRIDGE_SOURCE_DIR) / "tests" / "data" / "broken" / "billion_laughs.pkl";
+  if (!std::filesystem::exists(file)) GTEST_SKIP() << "no " << file;
+  auto start = std::chrono::steady_clock::now();
+  InspectReport r = Inspect(ReadModelFile(file.string()));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_LT(r.json.size(), 1u << 20) << "shared containers must be described once";
+  EXPECT_NE(r.json.find("\"ref\""), std::string::npos);
 }
 
 }  // namespace

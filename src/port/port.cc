@@ -127,7 +127,7 @@ class Porter {
            const Value* t = o.state ? o.state->Get("transformers_") : nullptr;
            bool passthrough = false;
            if (t) for (const Value* item : t->items) passthrough |= item->items.size() >= 2 && item->items[1]->is_text() && item->items[1]->text == "passthrough";
-           return s <= v1_4_2 && tgt > v1_4_2 && passthrough;
+           return s < Version{1, 4, 0} && tgt >= Version{1, 4, 0} && passthrough;
          },
          "fitted 'passthrough' columns became FunctionTransformer objects in 1.4 (not yet derived)"},
         {"RidgeClassifier", [&](const Obj&, const Version& s) { return s > v1_4_2 && tgt <= v1_4_2; },
