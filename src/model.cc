@@ -176,6 +176,9 @@ Output Model::Run(Method method, const Table& input) const {
   }
   const InputSpec& spec = root_->input;
   // Match columns by name when both sides have names; else by position.
+  if (!spec.feature_names.empty() && !input.names.empty() && input.names == spec.feature_names) {
+    return root_->Run(method, input);  // the fitted columns in the fitted order (the common case)
+  }
   if (!spec.feature_names.empty() && !input.names.empty()) {
     std::unordered_map<std::string, std::size_t> where;
     for (std::size_t i = 0; i < input.names.size(); ++i) where.emplace(input.names[i], i);

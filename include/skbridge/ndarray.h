@@ -80,6 +80,10 @@ class NdArray {
   /// "(3, 7)"
   std::string ShapeString() const;
 
+  /// Element i (memory order) of a 'U' array as UTF-8, trailing NULs dropped as numpy does.
+  /// REQUIRES: dtype.kind == DTypeKind::kUnicode and i < size().
+  std::string UnicodeAt(std::int64_t i) const;
+
   /// Typed view of the raw elements in memory order. REQUIRES: sizeof(T) == dtype.itemsize.
   template <class T>
   std::span<const T> view() const {

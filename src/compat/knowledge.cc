@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 namespace skbridge::compat {
 
 const std::vector<std::string_view>& EmbeddedKnowledge();  // knowledge_data.cc (generated)
@@ -34,7 +36,15 @@ const std::vector<EnvKnowledge>& KnownEnvironments() {
         auto it = r["reads"].find(e.sklearn.Str());
         if (it == r["reads"].end()) continue;
         for (auto& [cls, attrs] : it->items()) {
-          for (const auto& a : attrs) e.predict_reads[cls].insert(a.get<std::string>());
+          for (auto& [attr, how] : attrs.items()) {
+            e.predict_reads[cls].insert(attr);
+            auto& read = e.read_by[cls][attr];
+            for (const auto& m : how["methods"]) read.methods.insert(m.get<std::string>());
+            for (const auto& w : how["writers"]) {
+              auto v = Version::Parse(w.get<std::string>());
+              if (v && (!read.first_writer || *v < *read.first_writer)) read.first_writer = v;
+            }
+          }
         }
       }
     }
@@ -42,6 +52,14 @@ const std::vector<EnvKnowledge>& KnownEnvironments() {
     return out;
   }();
   return envs;
+}
+
+bool EnvKnowledge::Read::ReadBy(const std::unordered_set<std::string>& asked) const {
+  if (asked.count("*") || methods.count("*")) return !asked.empty();
+  for (const auto& m : asked) {
+    if (methods.count(m)) return true;
+  }
+  return false;
 }
 
 const EnvKnowledge* FindEnvironment(const Version& sklearn) {

@@ -3,6 +3,7 @@
 // pickled state always holds. Parsed once, on first use; read-only afterwards (thread-safe).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -18,8 +19,16 @@ struct EnvKnowledge {
   int max_protocol = 5;
   std::unordered_map<std::string, bool> resolves;  ///< "module.name" -> importable there
   std::unordered_map<std::string, std::unordered_set<std::string>> state_keys;  ///< class -> keys
+  /// An attribute this version's methods were measured to read (AttributeError when absent).
+  struct Read {
+    std::unordered_set<std::string> methods;  ///< the class's methods that read it; "*": any (seen only nested)
+    std::optional<Version> first_writer;      ///< the oldest writing version whose files hit it
+    bool ReadBy(const std::unordered_set<std::string>& asked) const;  ///< asked holds "*" for every method
+  };
   /// class name (no module) -> attributes this version's methods were measured to read
   std::unordered_map<std::string, std::unordered_set<std::string>> predict_reads;
+  /// class name (no module) -> attribute -> which methods read it (same keys as predict_reads)
+  std::unordered_map<std::string, std::unordered_map<std::string, Read>> read_by;
 };
 
 const std::vector<EnvKnowledge>& KnownEnvironments();

@@ -134,24 +134,93 @@ bool RebuiltOnLoad(std::string_view cls, std::string_view key, const Value& stat
   return cls == "IsotonicRegression" && key == "f_" && state.Get("X_thresholds_");
 }
 
+// The methods each object is asked to run when the model is used. The loaded model itself may be
+// asked anything ("*"); a nested estimator only what its parent calls on it (checked in each
+// version's source: scikit-learn 0.23-1.9):
+//   OutputCodeClassifier.estimators_   decision_function (predict for regressors)  (_predict_binary)
+//   VotingClassifier(voting='hard')    predict; voting='soft': predict_proba
+//   SequentialFeatureSelector          nothing: transform only applies support_
+//   TransformedTargetRegressor         regressor_.predict, transformer_.inverse_transform
+// Anything else passes on what it is asked.
+std::map<std::string, std::set<std::string>> AskedMethods(const CheckContext& c) {
+  std::map<std::string, std::set<std::string>> asked;
+  std::map<std::string, const ObjectRef*> by_path;
+  for (const auto& o : c.objects) {
+    by_path.emplace(o.path, &o);
+    // The nearest enclosing object: cut the path at '.' or '[' until it names one.
+    const ObjectRef* parent = nullptr;
+    for (std::size_t cut = o.path.find_last_of(".["); cut != std::string::npos && cut > 0; cut = o.path.find_last_of(".[", cut - 1)) {
+      auto it = by_path.find(o.path.substr(0, cut));
+      if (it != by_path.end() && it->second != &o) {
+        parent = it->second;
+        break;
+      }
+    }
+    if (!parent) {
+      if (!asked.count(o.path)) asked[o.path] = {"*"};
+      continue;
+    }
+    std::set<std::string> from_parent = asked[parent->path];
+    std::string rest = o.path.substr(parent->path.size());
+    std::string attr = rest.substr(rest.starts_with(".") ? 1 : 0);
+    attr = attr.substr(0, attr.find_first_of(".["));
+    std::string pcls = parent->class_path.substr(parent->class_path.rfind('.') + 1);
+    const Value* pstate = parent->object->State();
+    auto pstr = [&](std::string_view key) -> std::string {
+      const Value* v = pstate && pstate->kind == Kind::kDict ? pstate->Get(key) : nullptr;
+      return v && v->is_text() ? std::string(v->text) : "";
+    };
+    std::set<std::string> mine = from_parent;
+    if (from_parent.empty()) {
+      mine = {};
+    } else if (pcls == "OutputCodeClassifier" && attr == "estimators_") {
+      mine = {"decision_function", "predict"};
+    } else if (pcls == "VotingClassifier" && attr == "estimators_") {
+      mine = pstr("voting") == "hard" ? std::set<std::string>{"predict"} : std::set<std::string>{"predict_proba"};
+    } else if (pcls == "SequentialFeatureSelector") {
+      mine = {};
+    } else if (pcls == "TransformedTargetRegressor" && attr == "transformer_") {
+      mine = {"inverse_transform"};
+    } else if (pcls == "TransformedTargetRegressor" && attr == "regressor_") {
+      mine = {"predict"};
+    }
+    asked[o.path] = std::move(mine);
+  }
+  return asked;
+}
+
 // Attributes the target's methods read (measured: AttributeError when absent) that this file's
-// objects lack. One finding per class; attributes the target merely sets but was never seen to read
-// are not reported.
+// objects lack, when a method that reads them will be asked of the object (AskedMethods). One
+// finding per class; attributes the target merely sets but was never seen to read are not reported.
+// scipy objects count too: scipy 1.16 keeps BSpline's knots and coefficients as _t/_c, which older
+// scipy (read as t/c) does not find.
 void StateAttributes(const CheckContext& c, std::vector<Finding>* out) {
   if (!c.env) return;
+  static const std::set<std::string> kMethods = {"predict", "predict_proba", "predict_log_proba", "decision_function", "transform",
+                                                 "inverse_transform", "score_samples"};
+  auto asked = AskedMethods(c);
   std::map<std::string, std::pair<std::string, std::set<std::string>>> by_class;  // class -> (first path, missing)
-  for (const auto& o : c.objects) {
+  for (std::size_t i = 0; i < c.objects.size(); ++i) {
+    const auto& o = c.objects[i];
     std::string short_name = o.class_path.substr(o.class_path.rfind('.') + 1);
-    auto reads = c.env->predict_reads.find(short_name);
-    if (reads == c.env->predict_reads.end() || !o.class_path.starts_with("sklearn.")) continue;
+    auto reads = c.env->read_by.find(short_name);
+    bool sklearn = o.class_path.starts_with("sklearn.");
+    if (reads == c.env->read_by.end() || !(sklearn || o.class_path.starts_with("scipy."))) continue;
     const Value* state = o.object->State();
-    if (!state || state->kind != Kind::kDict || !IsFitted(*state)) continue;  // unfitted templates are never run
-    for (const auto& key : reads->second) {
+    if (!state || state->kind != Kind::kDict) continue;
+    // Unfitted templates are never run; the loaded model itself always is.
+    if (sklearn && i > 0 && !IsFitted(*state)) continue;
+    const auto& wants = asked[o.path];
+    for (const auto& [key, read] : reads->second) {
       if (state->Get(key)) continue;
       if (RebuiltOnLoad(short_name, key, *state)) continue;
-      // A method the target has and the (older) writer did not: nothing recorded can call it.
-      bool method = key == "predict_proba" || key == "predict_log_proba" || key == "decision_function" || key == "transform";
-      if (method && (!c.source || *c.source <= *c.target.sklearn)) continue;
+      if (!read.ReadBy({wants.begin(), wants.end()})) continue;
+      // A method the writer had and the target lacks: called only when the writer had it, i.e. from the
+      // first version measured to call it on.
+      if (kMethods.count(key)) {
+        if (!c.source || *c.source <= *c.target.sklearn) continue;
+        if (read.first_writer && *c.source < *read.first_writer) continue;
+      }
       auto& entry = by_class[o.class_path];
       if (entry.first.empty()) entry.first = o.path;
       entry.second.insert(key);
@@ -164,6 +233,103 @@ void StateAttributes(const CheckContext& c, std::vector<Finding>* out) {
                         fmt::format("{} lacks {}, which scikit-learn {} reads when predicting (AttributeError)", cls, list,
                                     c.target.sklearn->Str()),
                         c.port_hint));
+  }
+}
+
+// State layouts that load but break a method of the target.
+void StateLayouts(const CheckContext& c, std::vector<Finding>* out) {
+  if (!c.target.sklearn) return;
+  const Version& tgt = *c.target.sklearn;
+  for (const auto& o : c.objects) {
+    const Value* state = o.object->State();
+    if (!state) continue;
+    std::string cls = o.class_path.substr(o.class_path.rfind('.') + 1);
+    auto str = [&](std::string_view key) -> std::string {
+      const Value* v = state->kind == Kind::kDict ? state->Get(key) : nullptr;
+      return v && v->is_text() ? std::string(v->text) : "";
+    };
+    // scikit-learn 1.2 keeps the string 'passthrough' in ColumnTransformer.transformers_ (the fitted
+    // FunctionTransformer lives in _name_to_fitted_passthrough); 1.4 stores the FunctionTransformer in
+    // transformers_ itself and transform calls .transform on every entry.
+    if (o.class_path.ends_with("compose._column_transformer.ColumnTransformer") && state->kind == Kind::kDict && tgt >= Version{1, 4, 0}) {
+      const Value* fitted = state->Get("transformers_");
+      bool passthrough = false;
+      if (fitted && (fitted->kind == Kind::kList || fitted->kind == Kind::kTuple)) {
+        for (const Value* t : fitted->items) {
+          if (t->kind != Kind::kTuple || t->items.size() < 3) continue;
+          const Value* trans = t->items[1];
+          const Value* cols = t->items[2];
+          bool empty = ((cols->kind == Kind::kList || cols->kind == Kind::kTuple) && cols->items.empty()) ||
+                       (cols->kind == Kind::kArray && cols->array->size() == 0);
+          if (trans->kind == Kind::kStr && trans->text == "passthrough" && !empty) passthrough = true;
+        }
+      }
+      if (passthrough) {
+        out->push_back(Make(Verdict::kPredictFails, o.path, "scikit-learn 1.4: fitted 'passthrough' columns are a FunctionTransformer in transformers_",
+                            fmt::format("transformers_ holds the string 'passthrough' (written before 1.4); scikit-learn {} calls .transform on it "
+                                        "(AttributeError: 'str' object has no attribute 'transform')",
+                                        tgt.Str()),
+                            c.port_hint));
+      }
+    }
+    // loss='log' was renamed 'log_loss' in 1.1 and removed in 1.3: SGDClassifier._check_proba accepts only
+    // 'log_loss' and 'modified_huber', so predict_proba raises AttributeError for 'log'.
+    if (cls == "SGDClassifier" && str("loss") == "log" && tgt >= Version{1, 3, 0}) {
+      out->push_back(Make(Verdict::kPredictFails, o.path, "scikit-learn 1.3: SGDClassifier loss 'log' removed (renamed 'log_loss' in 1.1)",
+                          fmt::format("loss='log'; scikit-learn {} offers predict_proba only for 'log_loss' and 'modified_huber' "
+                                      "(AttributeError: has no attribute 'predict_proba')",
+                                      tgt.Str()),
+                          c.port_hint));
+    }
+    // After scikit-learn 1.4 (measured in 1.9) a binary RidgeClassifier's coef_ is 1-D (n_features,): the
+    // single-target ridge path ravels it (_ridge.py). LinearClassifierMixin.decision_function up to 1.4
+    // returns scores.shape[1] unchecked (IndexError); 1.9 checks coef_.ndim.
+    if ((cls == "RidgeClassifier" || cls == "RidgeClassifierCV") && state->kind == Kind::kDict && tgt <= Version{1, 4, 2}) {
+      const Value* coef = state->Get("coef_");
+      if (coef && coef->kind == Kind::kArray && coef->array->ndim() == 1 && !coef->array->is_scalar) {
+        out->push_back(Make(Verdict::kPredictFails, o.path, "after scikit-learn 1.4: binary RidgeClassifier coef_ is 1-D",
+                            fmt::format("coef_ is 1-D (written by a version that ravels binary coefficients); scikit-learn {}'s decision_function "
+                                        "expects (1, n_features) (IndexError: tuple index out of range)",
+                                        tgt.Str()),
+                            c.port_hint));
+      }
+    }
+    // After scikit-learn 1.4 (measured in 1.9) SimpleImputer(strategy='constant') keeps statistics_ as
+    // object dtype and the input dtype in _fill_dtype (casting to it in transform); 1.4's transform checks
+    // np.can_cast(statistics_.dtype, X.dtype) instead (ValueError for a numeric input).
+    if (cls == "SimpleImputer" && str("strategy") == "constant" && state->Get("_fill_dtype") && tgt <= Version{1, 4, 2}) {
+      const Value* stats = state->Get("statistics_");
+      bool object = stats && stats->kind == Kind::kArray && stats->array->dtype.kind == DTypeKind::kObject;
+      // numpy.dtype pickles as numpy.dtype("f8"|"O8", ...): only a non-object input dtype fails the cast.
+      const Value* fill = state->Get("_fill_dtype");
+      const Value* code = fill && fill->kind == Kind::kObject && fill->object->args && !fill->object->args->items.empty()
+                              ? fill->object->args->items[0]
+                              : nullptr;
+      bool numeric_fit = code && code->is_text() && !code->text.starts_with("O");
+      if (object && numeric_fit) {
+        out->push_back(Make(Verdict::kPredictFails, o.path, "after scikit-learn 1.4: constant SimpleImputer statistics_ are object dtype (_fill_dtype)",
+                            fmt::format("statistics_ has dtype object; scikit-learn {} requires it to cast to the input dtype "
+                                        "(ValueError: The dtype of the filling value cannot be cast)",
+                                        tgt.Str()),
+                            c.port_hint));
+      }
+    }
+    // check_array's force_all_finite was renamed ensure_all_finite in scikit-learn 1.6; a pickled
+    // functools.partial(check_array, ensure_all_finite=...) (HistGradientBoosting's categorical
+    // preprocessor) raises TypeError in older versions.
+    if (o.class_path == "functools.partial" && tgt < Version{1, 6, 0}) {
+      const Value* func = state->kind == Kind::kTuple && !state->items.empty() ? state->items[0] : nullptr;
+      const Value* kw = state->kind == Kind::kTuple && state->items.size() > 2 ? state->items[2] : nullptr;
+      bool check_array = func && func->kind == Kind::kGlobal && func->GlobalPath().ends_with(".check_array") &&
+                         func->GlobalPath().starts_with("sklearn.");
+      if (check_array && kw && kw->kind == Kind::kDict && kw->Get("ensure_all_finite")) {
+        out->push_back(Make(Verdict::kPredictFails, o.path, "scikit-learn 1.6: check_array's force_all_finite renamed ensure_all_finite",
+                            fmt::format("a stored functools.partial(check_array, ensure_all_finite=...); scikit-learn {}'s check_array has "
+                                        "no such keyword (TypeError)",
+                                        tgt.Str()),
+                            c.port_hint));
+      }
+    }
   }
 }
 
@@ -258,6 +424,7 @@ const std::vector<RuleEntry>& Rules() {
       {"globals-resolve", "every class the file names exists in the target", &GlobalsResolve},
       {"tree-node-layout", "tree node fields (7 before 1.3, 8 after)", &TreeNodeLayout},
       {"state-attributes", "attributes the target's estimators expect", &StateAttributes},
+      {"state-layouts", "state layouts that load but break a method of the target", &StateLayouts},
       {"silent-changes", "known behaviour changes that keep loading", &SilentChanges},
   };
   return kRules;

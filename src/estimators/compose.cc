@@ -170,16 +170,20 @@ class Pipeline : public Estimator, public TableTransformer {
     return last->Has(m);
   }
 
+  bool row_wise = false;  // every step maps each row on its own (RowWise): Run may stream blocks
+
   Output Run(Method m, const Table& x) const override {
-    Table buf;
-    const Table* cur = &x;
-    for (const auto& step : transforms) {
-      if (!step) continue;
-      buf = TransformAsTable(*step, *cur);
-      cur = &buf;
+    if (row_wise && x.is_dense() && x.cols > 0 && x.rows >= 2 * BlockRows(x.cols)) {
+      // Stream the batch through all steps a block of rows at a time, so the tables between
+      // steps stay in cache instead of being materialised for the whole batch. Any error (or an
+      // output whose shape differs between blocks) reruns the whole batch the plain way, so
+      // messages name the batch's own row numbers.
+      try {
+        if (std::optional<Output> o = RunBlocks(m, x)) return std::move(*o);
+      } catch (...) {
+      }
     }
-    if (!last) return TableAsOutput(*cur);
-    return last->Run(m, *cur);
+    return RunWhole(m, x);
   }
 
   Table TransformTable(const Table& x) const override {
@@ -193,7 +197,70 @@ class Pipeline : public Estimator, public TableTransformer {
     if (last) return TransformAsTable(*last, *cur);
     return cur == &x ? x : std::move(buf);
   }
+
+ private:
+  // Rows per streamed block: about 64 KiB of input.
+  static std::size_t BlockRows(std::size_t cols) { return std::clamp<std::size_t>(8192 / cols, 64, 4096); }
+
+  Output RunWhole(Method m, const Table& x) const {
+    Table buf;
+    const Table* cur = &x;
+    for (const auto& step : transforms) {
+      if (!step) continue;
+      buf = TransformAsTable(*step, *cur);
+      cur = &buf;
+    }
+    if (!last) return TableAsOutput(*cur);
+    return last->Run(m, *cur);
+  }
+
+  // The whole batch's output from blocks, or nullopt when the blocks' outputs do not line up.
+  std::optional<Output> RunBlocks(Method m, const Table& x) const {
+    const std::size_t step_rows = BlockRows(x.cols);
+    Table block;
+    block.cols = x.cols;
+    block.names = x.names;
+    Output all;
+    all.rows = x.rows;
+    for (std::size_t r0 = 0; r0 < x.rows; r0 += step_rows) {
+      const std::size_t n = std::min(step_rows, x.rows - r0);
+      block.rows = n;
+      block.dense.assign(x.dense.begin() + static_cast<std::ptrdiff_t>(r0 * x.cols),
+                         x.dense.begin() + static_cast<std::ptrdiff_t>((r0 + n) * x.cols));
+      Output o = RunWhole(m, block);
+      if (o.rows != n) return std::nullopt;
+      const std::size_t width = o.cols == 0 ? 1 : o.cols;
+      if (r0 == 0) {
+        all.cols = o.cols;
+        all.column_names = std::move(o.column_names);
+        if (!o.values.empty() || !o.labels) all.values.reserve(x.rows * width);
+        if (o.labels) {
+          Labels& l = all.labels.emplace();
+          l.type = o.labels->type;
+        }
+      } else if (o.cols != all.cols || o.labels.has_value() != all.labels.has_value() ||
+                 (o.labels && o.labels->type != all.labels->type)) {
+        return std::nullopt;
+      }
+      if (!o.values.empty() && o.values.size() != n * width) return std::nullopt;
+      if (o.values.empty() != all.values.empty() && r0 != 0) return std::nullopt;
+      all.values.insert(all.values.end(), o.values.begin(), o.values.end());
+      if (o.labels) {
+        Labels& l = *all.labels;
+        l.ints.insert(l.ints.end(), o.labels->ints.begin(), o.labels->ints.end());
+        l.floats.insert(l.floats.end(), o.labels->floats.begin(), o.labels->floats.end());
+        l.strings.insert(l.strings.end(), std::make_move_iterator(o.labels->strings.begin()),
+                         std::make_move_iterator(o.labels->strings.end()));
+      }
+    }
+    return all;
+  }
 };
+
+// Whether `e` computes each output row from its input row alone (and the fitted state), so a
+// batch may be split into blocks of rows. Conservative: families known to be row-wise, and
+// Pipelines / ColumnTransformers made of them (not, e.g., DummyClassifier's random draws).
+bool RowWise(const Estimator* e);
 
 bool IsPassthrough(const Value& v) { return v.is_none() || IsString(v, "passthrough") || IsString(v, "drop"); }
 
@@ -242,6 +309,7 @@ std::shared_ptr<Estimator> DecodePipeline(Fields& f) {
   // The pipeline's input is its first real step's input; its classes are the last step's.
   e->input = FirstInput(all);
   if (e->last) e->classes = e->last->classes;
+  e->row_wise = std::all_of(all.begin(), all.end(), [](const auto& s) { return !s || RowWise(s.get()); });
   return e;
 }
 
@@ -314,6 +382,18 @@ class ColumnTransformer : public Estimator, public TableTransformer {
     return out;
   }
 };
+
+bool RowWise(const Estimator* e) {
+  if (const auto* p = dynamic_cast<const Pipeline*>(e)) return p->row_wise;
+  if (const auto* ct = dynamic_cast<const ColumnTransformer*>(e)) {
+    return std::all_of(ct->parts.begin(), ct->parts.end(), [](const Part& p) { return !p.est || RowWise(p.est.get()); });
+  }
+  static constexpr std::string_view kModules[] = {"sklearn.linear_model.", "sklearn.preprocessing.", "sklearn.impute."};
+  for (std::string_view mod : kModules) {
+    if (std::string_view(e->class_path).starts_with(mod)) return true;
+  }
+  return false;
+}
 
 // numpy.number / 'number' / float / int -> true (numeric); object / str / 'category' -> false.
 std::optional<bool> DtypeIsNumeric(const Value& v, const std::string& path) {

@@ -90,19 +90,6 @@ std::vector<double> ArrayDoubles(const NdArray& a, const std::string& path) {
   return out;
 }
 
-std::string Ucs4ToUtf8(const std::byte* p, std::int64_t chars) {
-  std::string out;
-  for (std::int64_t k = 0; k < chars; ++k) {
-    char32_t cp = Load<char32_t>(p + 4 * k);
-    if (cp == 0) break;
-    if (cp < 0x80) out.push_back(static_cast<char>(cp));
-    else if (cp < 0x800) { out.push_back(static_cast<char>(0xC0 | (cp >> 6))); out.push_back(static_cast<char>(0x80 | (cp & 0x3F))); }
-    else if (cp < 0x10000) { out.push_back(static_cast<char>(0xE0 | (cp >> 12))); out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F))); out.push_back(static_cast<char>(0x80 | (cp & 0x3F))); }
-    else { out.push_back(static_cast<char>(0xF0 | (cp >> 18))); out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F))); out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F))); out.push_back(static_cast<char>(0x80 | (cp & 0x3F))); }
-  }
-  return out;
-}
-
 }  // namespace
 
 Error UnexpectedValue(const Value& v, const std::string& path, std::string_view expected) {
@@ -190,7 +177,7 @@ Labels ToLabels(const Value& v, const std::string& path) {
       case DTypeKind::kObject: from_values(a.objects); return l;
       case DTypeKind::kUnicode:
         l.type = Labels::Type::kString;
-        for (std::int64_t i = 0; i < a.size(); ++i) l.strings.push_back(Ucs4ToUtf8(a.data + i * a.dtype.itemsize, a.dtype.itemsize / 4));
+        for (std::int64_t i = 0; i < a.size(); ++i) l.strings.push_back(a.UnicodeAt(i));
         return l;
       case DTypeKind::kBytes:
         l.type = Labels::Type::kString;

@@ -156,6 +156,7 @@ class LinearClassifier : public LinearBase {
   enum class Proba { kNone, kLogistic, kSoftmax, kModifiedHuber } proba = Proba::kNone;
   bool guard_all_zero = false;  // _predict_proba_lr: uniform rows instead of 0/0 (1.9+)
   bool multilabel = false;      // RidgeClassifier on an indicator matrix (1.0+): predict is (rows, k) 0/1
+  std::vector<std::string> class_names;  // classes->Text(c), made once at decode time
 
   bool Has(Method m) const override {
     switch (m) {
@@ -179,7 +180,7 @@ class LinearClassifier : public LinearBase {
           std::vector<double> y = AllScores(t);
           for (double& s : y) s = s > 0 ? 1.0 : 0.0;
           Output o = NumericOutput(rows, k, std::move(y));
-          for (std::size_t c = 0; c < classes->size(); ++c) o.column_names.push_back(classes->Text(c));
+          o.column_names = class_names;
           return o;
         }
         // Index of the winning class per row: score > 0 for one column, else the first maximum
@@ -218,8 +219,7 @@ class LinearClassifier : public LinearBase {
             for (std::size_t i = 0; i < n * width; ++i) p[i] = std::log(p[i]);
           }
         });
-        o.column_names.reserve(classes->size());
-        for (std::size_t c = 0; c < classes->size(); ++c) o.column_names.push_back(classes->Text(c));
+        o.column_names = class_names;
         return o;
       }
       default: Unsupported(m);
@@ -413,6 +413,7 @@ std::shared_ptr<LinearClassifier> DecodeClassifierBase(Fields& f) {
   if (k != n_classes && !(k == 1 && n_classes == 2)) {
     f.Fail("coef_", fmt::format("has {} rows for {} classes", k, n_classes));
   }
+  for (std::size_t c = 0; c < n_classes; ++c) e->class_names.push_back(e->classes->Text(c));
   return e;
 }
 

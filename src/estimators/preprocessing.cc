@@ -83,23 +83,23 @@ class StandardScaler : public Transformer {
   std::vector<double> mean, scale;  // empty when not applied
 
   void Apply(double* v, std::size_t rows, std::size_t cols) const {
-    for (std::size_t r = 0; r < rows; ++r) {
-      double* x = v + r * cols;
-      if (!mean.empty()) {
-        for (std::size_t c = 0; c < cols; ++c) x[c] -= mean[c];
-      }
-      if (!scale.empty()) {
-        for (std::size_t c = 0; c < cols; ++c) x[c] /= scale[c];
-      }
-    }
+    kernels::StandardScale(v, rows, cols, mean.empty() ? nullptr : mean.data(), scale.empty() ? nullptr : scale.data(), v);
   }
 
  protected:
   Output Transform(const Table& x) const override {
     Table storage;
-    Table d = Checked(x, true, &storage);  // a copy: the transform writes its output in place
-    Apply(d.dense.data(), d.rows, d.cols);
-    return Same(d, std::move(d.dense));
+    const Table& d = Checked(x, true, &storage);
+    std::vector<double> out;
+    if (&d == &storage) {
+      out = std::move(storage.dense);  // already a fresh dense copy: transform it in place
+      Apply(out.data(), d.rows, d.cols);
+    } else {
+      out.resize(d.dense.size());
+      kernels::StandardScale(d.dense.data(), d.rows, d.cols, mean.empty() ? nullptr : mean.data(),
+                             scale.empty() ? nullptr : scale.data(), out.data());
+    }
+    return Same(d, std::move(out));
   }
 };
 

@@ -62,19 +62,7 @@ ordered_json ArrayElement(const NdArray& a, std::int64_t i) {
       if (a.dtype.itemsize == 4) return FloatJson(load(float{}));
       if (a.dtype.itemsize == 8) return FloatJson(load(double{}));
       return nullptr;
-    case DTypeKind::kUnicode: {
-      std::string out;
-      for (std::int64_t k = 0; k < a.dtype.itemsize / 4; ++k) {
-        char32_t cp;
-        std::memcpy(&cp, p + 4 * k, 4);
-        if (cp == 0) break;
-        if (cp < 0x80) out.push_back(static_cast<char>(cp));
-        else if (cp < 0x800) { out.push_back(static_cast<char>(0xC0 | (cp >> 6))); out.push_back(static_cast<char>(0x80 | (cp & 0x3F))); }
-        else if (cp < 0x10000) { out.push_back(static_cast<char>(0xE0 | (cp >> 12))); out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F))); out.push_back(static_cast<char>(0x80 | (cp & 0x3F))); }
-        else { out.push_back(static_cast<char>(0xF0 | (cp >> 18))); out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F))); out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F))); out.push_back(static_cast<char>(0x80 | (cp & 0x3F))); }
-      }
-      return out;
-    }
+    case DTypeKind::kUnicode: return a.UnicodeAt(i);
     case DTypeKind::kBytes: {
       std::string s(reinterpret_cast<const char*>(p), static_cast<std::size_t>(a.dtype.itemsize));
       while (!s.empty() && s.back() == '\0') s.pop_back();

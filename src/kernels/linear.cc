@@ -9,24 +9,37 @@ double Expit(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
 void LinearScores(const double* x, std::size_t rows, std::size_t cols, const double* w, std::size_t k, const double* b,
                   double* out) {
-  if (k == 1) {
-    const double b0 = b[0];
-    for (std::size_t r = 0; r < rows; ++r) {
-      const double* xr = x + r * cols;
-      double s = 0;
-      for (std::size_t f = 0; f < cols; ++f) s += xr[f] * w[f];
-      out[r] = s + b0;
+  // Each score is one chain s = 0; s += x[f] * w[f] in feature order; + b. Four rows are scored
+  // together so their four independent chains overlap (a single chain is bound by add latency).
+  std::size_t r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const double* x0 = x + r * cols;
+    const double* x1 = x0 + cols;
+    const double* x2 = x1 + cols;
+    const double* x3 = x2 + cols;
+    for (std::size_t j = 0; j < k; ++j) {
+      const double* wj = w + j * cols;
+      double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (std::size_t f = 0; f < cols; ++f) {
+        const double wf = wj[f];
+        s0 += x0[f] * wf;
+        s1 += x1[f] * wf;
+        s2 += x2[f] * wf;
+        s3 += x3[f] * wf;
+      }
+      out[r * k + j] = s0 + b[j];
+      out[(r + 1) * k + j] = s1 + b[j];
+      out[(r + 2) * k + j] = s2 + b[j];
+      out[(r + 3) * k + j] = s3 + b[j];
     }
-    return;
   }
-  for (std::size_t r = 0; r < rows; ++r) {
+  for (; r < rows; ++r) {
     const double* xr = x + r * cols;
-    double* o = out + r * k;
     for (std::size_t j = 0; j < k; ++j) {
       const double* wj = w + j * cols;
       double s = 0;
       for (std::size_t f = 0; f < cols; ++f) s += xr[f] * wj[f];
-      o[j] = s + b[j];
+      out[r * k + j] = s + b[j];
     }
   }
 }

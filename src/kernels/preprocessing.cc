@@ -244,10 +244,50 @@ std::vector<double> NanEuclidean(const double* a, std::size_t ra, const double* 
 namespace skbridge::kernels {
 
 std::size_t FirstRejected(const double* v, std::size_t n, bool allow_nan) {
-  for (std::size_t i = 0; i < n; ++i) {
-    if (std::isinf(v[i]) || (!allow_nan && std::isnan(v[i]))) return i;
+  // Branch-free scan of chunks (vectorizes); the exact position only once a chunk has one.
+  constexpr std::size_t kChunk = 256;
+  for (std::size_t i0 = 0; i0 < n; i0 += kChunk) {
+    const std::size_t end = std::min(n, i0 + kChunk);
+    bool bad = false;
+    if (allow_nan) {
+      for (std::size_t i = i0; i < end; ++i) bad |= std::fabs(v[i]) == std::numeric_limits<double>::infinity();
+    } else {
+      for (std::size_t i = i0; i < end; ++i) bad |= !(std::fabs(v[i]) <= std::numeric_limits<double>::max());
+    }
+    if (!bad) continue;
+    for (std::size_t i = i0; i < end; ++i) {
+      if (std::isinf(v[i]) || (!allow_nan && std::isnan(v[i]))) return i;
+    }
   }
   return n;
+}
+
+void StandardScale(const double* x, std::size_t rows, std::size_t cols, const double* mean, const double* scale,
+                   double* out) {
+  // (x - mean) / scale elementwise: the same two roundings as numpy's in-place X -= mean_;
+  // X /= scale_. `out` may be `x`.
+  const std::size_t n = rows * cols;
+  if (mean && scale) {
+    for (std::size_t r = 0; r < rows; ++r) {
+      const double* xr = x + r * cols;
+      double* o = out + r * cols;
+      for (std::size_t c = 0; c < cols; ++c) o[c] = (xr[c] - mean[c]) / scale[c];
+    }
+  } else if (mean) {
+    for (std::size_t r = 0; r < rows; ++r) {
+      const double* xr = x + r * cols;
+      double* o = out + r * cols;
+      for (std::size_t c = 0; c < cols; ++c) o[c] = xr[c] - mean[c];
+    }
+  } else if (scale) {
+    for (std::size_t r = 0; r < rows; ++r) {
+      const double* xr = x + r * cols;
+      double* o = out + r * cols;
+      for (std::size_t c = 0; c < cols; ++c) o[c] = xr[c] / scale[c];
+    }
+  } else if (out != x) {
+    std::copy_n(x, n, out);
+  }
 }
 
 namespace {

@@ -61,6 +61,10 @@ namespace skbridge::kernels {
 /// Index of the first non-finite value in v[0..n) that check_array would refuse: infinity always,
 /// NaN unless allow_nan. Returns n when every value is acceptable.
 std::size_t FirstRejected(const double* v, std::size_t n, bool allow_nan);
+/// StandardScaler's transform: out = (x - mean) / scale per column of a rows x cols row-major
+/// matrix; mean or scale nullptr skips that step. `out` may equal `x` (in place).
+void StandardScale(const double* x, std::size_t rows, std::size_t cols, const double* mean, const double* scale,
+                   double* out);
 
 /// An elementwise numpy function FunctionTransformer may hold, by its numpy name ("log1p",
 /// "expm1", "sqrt", "absolute" ...), or nullptr when it is not one skbridge implements.

@@ -1,6 +1,9 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <cstring>
+
+#include "pickle/text.h"
 
 #include "skbridge/ndarray.h"
 
@@ -84,6 +87,18 @@ std::int64_t NdArray::size() const {
   std::int64_t n = 1;
   for (auto d : shape) n *= d;
   return n;
+}
+
+std::string NdArray::UnicodeAt(std::int64_t i) const {
+  std::string out;
+  const std::byte* p = data + i * dtype.itemsize;
+  for (std::int64_t k = 0; k < dtype.itemsize / 4; ++k) {
+    char32_t cp;
+    std::memcpy(&cp, p + 4 * k, 4);
+    if (cp == 0) break;
+    pickle::AppendUtf8(cp, &out);
+  }
+  return out;
 }
 
 std::string NdArray::ShapeString() const {

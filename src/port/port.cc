@@ -111,8 +111,6 @@ class Porter {
     };
     const Version v1_0{1, 0, 0}, v1_1{1, 1, 0}, v1_3{1, 3, 0}, v1_4_2{1, 4, 2}, v1_5{1, 5, 0};
     const std::vector<Rule> rules = {
-        {"GaussianNB", [&](const Obj&, const Version& s) { return s >= v1_0 && tgt < v1_0; },
-         "scikit-learn < 1.0 reads sigma_, which newer versions store as var_ (not yet derived)"},
         {"CalibratedClassifierCV", [&](const Obj&, const Version& s) { return s >= v1_0 && tgt < v1_0; },
          "the calibrated classifiers' layout changed in 1.0 (classes_ per calibrator)"},
         {"NearestCentroid", [&](const Obj&, const Version& s) { return s >= v1_5 && tgt < v1_5; },
@@ -132,6 +130,8 @@ class Porter {
          "fitted 'passthrough' columns became FunctionTransformer objects in 1.4 (not yet derived)"},
         {"RidgeClassifier", [&](const Obj&, const Version& s) { return s > v1_4_2 && tgt <= v1_4_2; },
          "the binary RidgeClassifier's fitted layout changed after 1.4 (not yet derived)"},
+        {"SplineTransformer", [&](const Obj&, const Version& s) { return s <= v1_4_2 && tgt > v1_4_2; },
+         "its scipy BSpline objects were pickled by an older scipy; the target's scipy BSpline lacks _asarray when predicting"},
         {"SplineTransformer", [&](const Obj&, const Version& s) { return s > v1_4_2 && tgt <= v1_4_2; },
          "its scipy BSpline objects were pickled by a newer scipy whose state the target's scipy cannot read"},
         {"SimpleImputer", [&](const Obj& o, const Version& s) {
@@ -462,16 +462,267 @@ class Porter {
 
   // ---- 4. attributes ---------------------------------------------------------------------------
 
+  Value* Float(double d) {
+    Value* v = file_.graph.New(Kind::kFloat);
+    v->real = d;
+    return v;
+  }
+  Value* Float64Array(const std::vector<double>& xs) {
+    auto a = std::make_shared<NdArray>();
+    a->dtype = DType{};  // <f8
+    a->shape = {static_cast<std::int64_t>(xs.size())};
+    Allocate(a.get(), xs.size() * sizeof(double));
+    if (!xs.empty()) std::memcpy(const_cast<std::byte*>(a->data), xs.data(), xs.size() * sizeof(double));
+    return ArrayValue(a);
+  }
+  static const Value* StateOf(const Value* v) {
+    const Value* st = v && v->kind == Kind::kObject ? v->State() : nullptr;
+    return st && st->kind == Kind::kDict ? st : nullptr;
+  }
+
+  // One row of the derivation table: for class `cls` (short name, or "*" for any), the attribute
+  // `key` the target holds or reads and the source lacks. Either `derive` builds it from what the
+  // object holds (nullptr: cannot here), or `derive` is empty and `why` records the target-source
+  // evidence that no prediction method (predict*, decision_function, transform, score_samples,
+  // inverse_transform) reads it, so it may stay absent.
+  struct AttrRule {
+    std::string_view cls;
+    std::string_view key;
+    std::function<const Value*(const Obj&)> derive;  ///< empty: unused by prediction
+    std::string_view why;
+  };
+
+  const std::vector<AttrRule>& AttrRules() {
+    if (!attr_rules_.empty()) return attr_rules_;
+    const Version tgt = *target_.sklearn;
+    auto get = [](const Obj& o, const char* k) { return o.state->Get(k); };
+    auto copy = [&](const char* from) { return [from, get](const Obj& o) { return get(o, from); }; };
+    auto none = [this](const Obj&) -> const Value* { return None(); };
+    auto boolean = [this](bool b) { return [this, b](const Obj&) -> const Value* { return Bool(b); }; };
+    auto integer = [this](std::int64_t i) { return [this, i](const Obj&) -> const Value* { return Int(i); }; };
+    auto real = [this](double d) { return [this, d](const Obj&) -> const Value* { return Float(d); }; };
+    auto text = [this](std::string_view t) { return [this, t](const Obj&) -> const Value* { return Str(t); }; };
+    auto int_of = [](const Value* v) -> std::optional<std::int64_t> {
+      if (v && v->kind == Kind::kInt) return v->integer;
+      return std::nullopt;
+    };
+    attr_rules_ = {
+        // removed hyperparameters an older target still holds; the value reproduces what the newer
+        // model did (it never had them).
+        {"*", "normalize", boolean(false), "removed in 1.2 (Lars family 1.4): a newer model never normalized; 0.23/1.2 "
+                                           "LinearModel._decision_function reads coef_/intercept_ only"},
+        {"*", "min_impurity_split", none, "0.23 BaseDecisionTree reads it in fit only (None = off, as newer models)"},
+        {"*", "n_jobs", none, "parallelism only; default None"},
+        {"*", "verbose", [this, tgt](const Obj& o) -> const Value* {
+           // SimpleImputer 1.1-1.2: 'deprecated' (1.2.1 _validate_input warns on anything else)
+           if (ShortName(o.class_path) == "SimpleImputer" && tgt >= Version{1, 1, 0}) return Str("deprecated");
+           return Int(0);
+         }, "logging only, default 0 (SimpleImputer 1.1-1.2: 'deprecated')"},
+        {"*", "C", [this](const Obj& o) -> const Value* {
+           std::string_view c = ShortName(o.class_path);
+           return c.starts_with("SGD") || c == "Perceptron" ? Float(1.0) : nullptr;
+         }, "1.9 SGD*/Perceptron/PassiveAggressive no longer hold C; older BaseSGD reads it in fit only (default 1.0)"},
+        {"LinearRegression", "tol", real(1e-6), "1.9 LinearRegression: tol only for the sparse lsqr fit (default 1e-6)"},
+        {"*", "copy", boolean(true), "copies input only"},
+        {"*", "copy_X", boolean(true), "copies input only"},
+        {"*", "iid", text("deprecated"), "0.23 BaseSearchCV: iid read in fit only"},
+        {"IsolationForest", "behaviour", text("deprecated"), "0.23 IsolationForest: behaviour read in fit only"},
+        {"AdaBoostClassifier", "algorithm", [this, tgt](const Obj&) -> const Value* { return tgt >= Version{1, 4, 0} ? Str("SAMME") : nullptr; },
+         "1.9 always applies SAMME; older targets default to SAMME.R, so the value must be SAMME. Verified live into 1.4; "
+         "into 1.2 the probabilities differ (SAMME's predict_proba changed in 1.4), so no derivation there"},
+        {"*", "presort", text("deprecated"), "0.23 BaseDecisionTree: presort read in fit only ('deprecated' default)"},
+        {"SimpleImputer", "_fill_dtype", [this, get](const Obj& o) -> const Value* {
+           return get(o, "_fit_dtype") ? get(o, "_fit_dtype") : Derive(o, "_fit_dtype");
+         }, "1.9 renamed _fit_dtype (X.dtype at fit) to _fill_dtype"},
+        {"OneHotEncoder", "feature_name_combiner", text("concat"), "1.3+: read by get_feature_names_out only; default 'concat'"},
+        {"OneHotEncoder", "sparse", [this, tgt, get](const Obj& o) -> const Value* {
+           if (tgt >= Version{1, 2, 0}) return Str("deprecated");  // 1.2.1 fit: sparse != 'deprecated' overrides sparse_output
+           const Value* so = get(o, "sparse_output");
+           return so && so->kind == Kind::kBool ? so : nullptr;
+         }, "renamed sparse_output in 1.2; < 1.2 transform reads sparse"},
+        {"*", "max_categories", none, "infrequent categories off (the source had none)"},
+        {"*", "min_frequency", none, "infrequent categories off (the source had none)"},
+        {"*", "encoded_missing_value", real(std::nan("")), "1.1 OrdinalEncoder default; a 0.23 encoder rejected missing values"},
+        {"ColumnTransformer", "_has_str_cols", [this, get](const Obj& o) -> const Value* {
+           const Value* t = get(o, "transformers_");
+           if (!t || (t->kind != Kind::kList && t->kind != Kind::kTuple)) return nullptr;
+           bool str = false;
+           for (const Value* item : t->items) {
+             if (item->items.size() < 3) return nullptr;
+             const Value* cols = item->items[2];
+             if (cols->is_text()) str = true;
+             if ((cols->kind == Kind::kList || cols->kind == Kind::kTuple) && !cols->items.empty() && cols->items[0]->is_text()) str = true;
+           }
+           return Bool(str);
+         }, "0.23 ColumnTransformer.fit: any column selection given as strings (only guards column reordering)"},
+        {"ColumnTransformer", "_n_features", copy("n_features_in_"), "<= 1.2 fit: X.shape[1], = n_features_in_"},
+        {"ColumnTransformer", "_name_to_fitted_passthrough", [this, get](const Obj& o) -> const Value* {
+           const Value* t = get(o, "transformers_");
+           if (!t) return nullptr;
+           for (const Value* item : t->items) {
+             if (item->items.size() >= 2 && item->items[1]->is_text() && item->items[1]->text == "passthrough") return nullptr;
+           }
+           return file_.graph.New(Kind::kDict);  // consulted only for 'passthrough' names
+         }, "1.2 _iter(replace_strings): only 'passthrough' entries are looked up"},
+        {"PCA", "n_oversamples", integer(10), "randomized svd in fit only; default 10"},
+        {"TruncatedSVD", "n_oversamples", integer(10), "randomized svd in fit only; default 10"},
+        {"PCA", "power_iteration_normalizer", text("auto"), "randomized svd in fit only; default 'auto'"},
+        {"TruncatedSVD", "power_iteration_normalizer", text("auto"), "randomized svd in fit only; default 'auto'"},
+        {"DummyClassifier", "n_features_in_", [this, tgt](const Obj&) -> const Value* { return tgt < Version{1, 0, 0} ? None() : nullptr; },
+         "0.23 Dummy*.fit sets it to None (no input validation)"},
+        {"DummyRegressor", "n_features_in_", [this, tgt](const Obj&) -> const Value* { return tgt < Version{1, 0, 0} ? None() : nullptr; },
+         "0.23 Dummy*.fit sets it to None (no input validation)"},
+        {"KBinsDiscretizer", "dtype", none, "1.2+ transform: None keeps float64/float32 as 0.23 did"},
+        {"KBinsDiscretizer", "quantile_method", text("linear"), "1.9: fit only; np.percentile's linear method as before"},
+        {"GaussianNB", "var_", copy("sigma_"), "renamed from sigma_ in 1.0 (same variances)"},
+        {"GaussianNB", "sigma_", copy("var_"), "0.23 name of var_"},
+        {"MLPClassifier", "best_validation_score_", none, "None unless early stopping (the source did not stop early)"},
+        {"MLPRegressor", "best_validation_score_", none, "None unless early stopping (the source did not stop early)"},
+        {"PolynomialFeatures", "_max_degree", [&, int_of, get](const Obj& o) -> const Value* {
+           auto d = int_of(get(o, "degree"));
+           return d ? Int(*d) : nullptr;
+         }, "1.0+ fit: _max_degree = degree for an int degree"},
+        {"PolynomialFeatures", "_min_degree", [&, int_of, get](const Obj& o) -> const Value* {
+           return int_of(get(o, "degree")) ? Int(0) : nullptr;
+         }, "1.0+ fit: _min_degree = 0 for an int degree"},
+        {"TfidfVectorizer", "norm", [get](const Obj& o) { const Value* s = StateOf(get(o, "_tfidf")); return s ? s->Get("norm") : nullptr; },
+         "0.23 TfidfVectorizer.norm is a property of its _tfidf"},
+        {"TfidfVectorizer", "use_idf", [get](const Obj& o) { const Value* s = StateOf(get(o, "_tfidf")); return s ? s->Get("use_idf") : nullptr; },
+         "0.23 property of _tfidf"},
+        {"TfidfVectorizer", "smooth_idf", [get](const Obj& o) { const Value* s = StateOf(get(o, "_tfidf")); return s ? s->Get("smooth_idf") : nullptr; },
+         "0.23 property of _tfidf"},
+        {"TfidfVectorizer", "sublinear_tf", [get](const Obj& o) { const Value* s = StateOf(get(o, "_tfidf")); return s ? s->Get("sublinear_tf") : nullptr; },
+         "0.23 property of _tfidf"},
+        {"GradientBoostingClassifier", "_loss", [tgt, get](const Obj& o) -> const Value* { return tgt < Version{1, 3, 0} ? get(o, "loss_") : nullptr; },
+         "1.1-1.2 renamed loss_ (the same _gb_losses object) to _loss"},
+        {"GradientBoostingRegressor", "_loss", [tgt, get](const Obj& o) -> const Value* { return tgt < Version{1, 3, 0} ? get(o, "loss_") : nullptr; },
+         "1.1-1.2 renamed loss_ (the same _gb_losses object) to _loss"},
+        {"StackingClassifier", "_label_encoder", copy("_le"), "renamed from _le in 1.0 (the same LabelEncoder)"},
+        {"StackingClassifier", "_le", copy("_label_encoder"), "0.23 name of _label_encoder"},
+        {"*", "importance_getter", text("auto"), "'auto' reads coef_ / feature_importances_ as < 0.24 did"},
+        {"*", "class_weight_", [this](const Obj& o) -> const Value* {
+           std::string c(ShortName(o.class_path));
+           return c == "SVR" || c == "NuSVR" || c == "OneClassSVM" ? Float64Array({}) : nullptr;
+         }, "0.23 BaseLibSVM.fit: regression models hold np.empty(0)"},
+        {"*", "_effective_probability", [this, get](const Obj& o) -> const Value* {
+           const Value* p = get(o, "probability");
+           return p && p->kind == Kind::kBool ? p : Bool(false);
+         }, "1.9 BaseLibSVM.fit: = probability (False when 'deprecated')"},
+        {"*", "classes_", [get](const Obj& o) -> const Value* {
+           std::string c(ShortName(o.class_path));
+           if (c != "RidgeClassifier" && c != "RidgeClassifierCV") return nullptr;
+           const Value* s = StateOf(get(o, "_label_binarizer"));
+           return s ? s->Get("classes_") : nullptr;
+         }, "< 1.9 RidgeClassifier.classes_ was the property _label_binarizer.classes_"},
+        {"NearestCentroid", "class_prior_", [this, get](const Obj& o) -> const Value* {
+           const Value* c = get(o, "classes_");
+           if (!c || c->kind != Kind::kArray || c->array->ndim() != 1 || c->array->size() == 0) return nullptr;
+           std::int64_t n = c->array->size();
+           return Float64Array(std::vector<double>(static_cast<std::size_t>(n), 1.0 / static_cast<double>(n)));
+         }, "1.9 predict: uniform priors take the plain nearest-centroid path the source used"},
+        {"LogisticRegressionCV", "use_legacy_attributes", boolean(true), "1.9 default True: the attribute layout of older versions"},
+        {"MissingIndicator", "_precomputed", [this](const Obj& o) -> const Value* { return Bool(o.path.ends_with(".indicator_")); },
+         "1.0+: an imputer's indicator_ is fitted on (and transforms) the precomputed missing mask; a standalone one is not"},
+        {"MissingIndicator", "n_features_in_", copy("_n_features"), "the same count"},
+        {"*", "force_alpha", boolean(false), "1.2+ _check_alpha in fit only; False = the alpha clipping older versions did"},
+        {"BayesianRidge", "max_iter", copy("n_iter"), "renamed from n_iter in 1.3"},
+        {"ARDRegression", "max_iter", copy("n_iter"), "renamed from n_iter in 1.3"},
+        {"BayesianRidge", "n_iter", copy("max_iter"), "older name of max_iter"},
+        {"ARDRegression", "n_iter", copy("max_iter"), "older name of max_iter"},
+        {"GaussianProcessRegressor", "n_targets", none, "1.3+: used by sample_y before fit only"},
+        {"AdditiveChi2Sampler", "sample_interval_", copy("_sample_interval"), "the same interval, renamed in 1.3"},
+        {"AdditiveChi2Sampler", "_sample_interval", copy("sample_interval_"), "the same interval, renamed in 1.3"},
+        {"IsotonicRegression", "X_thresholds_", copy("_necessary_X_"), "renamed in 0.24"},
+        {"IsotonicRegression", "y_thresholds_", copy("_necessary_y_"), "renamed in 0.24"},
+        {"IsotonicRegression", "_necessary_X_", copy("X_thresholds_"), "0.23 name"},
+        {"IsotonicRegression", "_necessary_y_", copy("y_thresholds_"), "0.23 name"},
+        {"MiniBatchKMeans", "_batch_size", copy("batch_size"), "1.0+ fit: min(batch_size, n_samples); used in fit only"},
+        {"NMF", "_beta_loss", [&, get](const Obj& o) -> const Value* {
+           const Value* b = get(o, "beta_loss");
+           if (b && b->is_text()) {
+             if (b->text == "frobenius") return Float(2.0);
+             if (b->text == "kullback-leibler") return Float(1.0);
+             if (b->text == "itakura-saito") return Float(0.0);
+           }
+           return b && (b->kind == Kind::kFloat || b->kind == Kind::kInt) ? b : nullptr;
+         }, "1.0+ _check_params: _beta_check(beta_loss)"},
+        {"RBFSampler", "_gamma", [get](const Obj& o) -> const Value* {
+           const Value* g = get(o, "gamma");
+           return g && (g->kind == Kind::kFloat || g->kind == Kind::kInt) ? g : nullptr;
+         }, "1.2+ fit: _gamma = gamma for a numeric gamma"},
+        {"FastICA", "_whiten", [this, get](const Obj& o) -> const Value* {
+           const Value* w = get(o, "whiten");
+           if (w && w->kind == Kind::kBool) return w->boolean ? Str("arbitrary-variance") : Bool(false);
+           return w && w->is_text() && w->text != "warn" ? w : nullptr;
+         }, "1.1+ fit: True -> 'arbitrary-variance'"},
+        {"FastICA", "whiten_solver", text("svd"), "1.2+ fit only; 'svd' as before"},
+        {"*", "alpha_per_target", boolean(false), "1.0+: one alpha for all targets, as before"},
+        {"*", "store_cv_results", copy("store_cv_values"), "renamed in 1.5"},
+        {"*", "store_cv_values", copy("store_cv_results"), "renamed in 1.5"},
+        {"KernelPCA", "eigenvalues_", copy("lambdas_"), "renamed in 1.0"},
+        {"KernelPCA", "eigenvectors_", copy("alphas_"), "renamed in 1.0"},
+        {"KernelPCA", "lambdas_", copy("eigenvalues_"), "0.23 name"},
+        {"KernelPCA", "alphas_", copy("eigenvectors_"), "0.23 name"},
+        {"ClassifierChain", "chain_method", text("predict"), "1.6+ default: chains predict() as before"},
+        {"*", "compute_inverse_components", boolean(false), "1.1+: inverse_transform computes pinv on demand"},
+        {"GaussianRandomProjection", "dense_output", boolean(true), "0.23 GaussianRandomProjection passes dense_output=True"},
+        {"LassoLarsIC", "noise_variance", none, "1.1+ fit only; None = estimated as before"},
+        {"FactorAnalysis", "rotation", none, "0.24+: None = no rotation, as before"},
+        {"RobustScaler", "unit_variance", boolean(false), "0.24+ default: no extra scaling, as before"},
+        {"SplineTransformer", "handle_missing", text("error"), "1.8+ default"},
+        {"SplineTransformer", "sparse_output", boolean(false), "1.2+ default: dense, as before"},
+        {"*", "n_alphas", [&, get, int_of](const Obj& o) -> const Value* {
+           auto a = int_of(get(o, "alphas"));
+           return Int(a ? *a : 100);
+         }, "1.9 merged n_alphas into alphas; fit only"},
+        {"QuadraticDiscriminantAnalysis", "covariance_estimator", none, "1.9 default: empirical covariance, as before"},
+        {"*", "_predict_1d", boolean(false), "1.3+ PLS: ravel a 1d target's prediction; older versions always returned 2d"},
+        // fit-only attributes: absent is fine
+        {"*", "_loss_function_", {}, "1.2-1.9 _stochastic_gradient.py: read only in fit_binary / _fit_one_class (predict uses coef_)"},
+        {"*", "loss_function_", {}, "0.23-1.2 _stochastic_gradient.py: read only in fit_binary / _fit_one_class"},
+        {"*", "_n_samples", {}, "1.4+ _forest.py: read by _get_estimators_indices (estimators_samples_, oob) only"},
+        {"*", "_sample_weight", {}, "1.9 _bagging.py/_forest.py: read by estimators_samples_ only"},
+        {"*", "lower_bounds_", {}, "1.9 mixture/_base.py: fit history"},
+        {"*", "_best_coefs", {}, "1.9 _multilayer_perceptron.py: early stopping in fit only"},
+        {"*", "_best_intercepts", {}, "1.9 _multilayer_perceptron.py: early stopping in fit only"},
+        {"*", "stop_words_", {}, "0.23-1.4 text.py: set by fit (_limit_features) only, never read"},
+        {"*", "_feature_subsample_rng", {}, "1.4+ HistGradientBoosting: read while growing trees in fit only"},
+        {"*", "_num_iter", {}, "1.1+ BaseLibSVM: fit bookkeeping for n_iter_"},
+        {"*", "cv_results_", {}, "RFECV: cross-validation record only"},
+        {"*", "grid_scores_", {}, "RFECV: cross-validation record only"},
+        {"*", "_checked_cv_orig", {}, "1.9 BaseSearchCV: fit bookkeeping"},
+        {"DummyClassifier", "n_features_in_", {}, "1.9 dummy.py: predict* never validate X"},
+        {"DummyRegressor", "n_features_in_", {}, "1.9 dummy.py: predict never validates X"},
+        {"Birch", "fit_", {}, "0.23 birch.py: partial_fit bookkeeping"},
+    };
+    return attr_rules_;
+  }
+
+  /// A table row for (class, key): class-specific rows first, then '*'.
+  const AttrRule* FindRule(const Obj& o, const std::string& key, bool derivable) {
+    std::string_view cls = ShortName(o.class_path);
+    const AttrRule* any = nullptr;
+    for (const auto& r : AttrRules()) {
+      if (r.key != key || static_cast<bool>(r.derive) != derivable) continue;
+      if (r.cls == cls) return &r;
+      if (r.cls == "*" && !any) any = &r;
+    }
+    return any;
+  }
+
   /// A value for `key` of object `o` derived from what it holds, or nullptr.
   const Value* Derive(const Obj& o, const std::string& key) {
     const Value* s = o.state;
     auto get = [&](const char* k) { return s->Get(k); };
     std::string cls(ShortName(o.class_path));
+    if (const AttrRule* r = FindRule(o, key, true)) {
+      if (const Value* v = r->derive(o)) return v;
+    }
     if (key == "n_features_in_") return get("n_features_");
     if (key == "n_features_") {
       if (cls.starts_with("Bagging") || cls.find("Forest") != std::string::npos || cls.starts_with("ExtraTrees") ||
           cls.starts_with("GradientBoosting") || cls.starts_with("DecisionTree") || cls.starts_with("ExtraTree") ||
-          cls.starts_with("RandomTrees") || cls.starts_with("IsolationForest")) {
+          cls.starts_with("RandomTrees") || cls.starts_with("IsolationForest") || cls.ends_with("NB")) {
         return get("n_features_in_");
       }
       return nullptr;
@@ -498,6 +749,22 @@ class Porter {
     if (key == "feature_names_out") return None();
     if (key == "_drop_idx_after_grouping") return get("drop_idx_");
     if (key == "_n_features_out") {
+      // LinearDiscriminantAnalysis: _max_components; Birch: subcluster_centers_ rows; random
+      // projections: n_components_; PLS: x_rotations_ columns; kernel samplers: n_components
+      if (cls == "LinearDiscriminantAnalysis") return get("_max_components");
+      if (cls == "Birch") {
+        const Value* c = get("subcluster_centers_");
+        return c && c->kind == Kind::kArray && c->array->ndim() == 2 ? Int(c->array->shape[0]) : nullptr;
+      }
+      if (cls.ends_with("RandomProjection")) return get("n_components_");
+      if (cls == "SkewedChi2Sampler" || cls == "RBFSampler") {
+        const Value* w = get("random_weights_");
+        return w && w->kind == Kind::kArray && w->array->ndim() == 2 ? Int(w->array->shape[1]) : nullptr;
+      }
+      if (cls.starts_with("PLS") || cls == "CCA") {
+        const Value* r = get("x_rotations_");
+        return r && r->kind == Kind::kArray && r->array->ndim() == 2 ? Int(r->array->shape[1]) : nullptr;
+      }
       for (const char* k : {"components_", "cluster_centers_"}) {
         const Value* c = get(k);
         if (c && c->kind == Kind::kArray && c->array->ndim() == 2) return Int(c->array->shape[0]);
@@ -556,8 +823,28 @@ class Porter {
     static const std::set<std::string> kMethods = {"predict", "predict_proba", "predict_log_proba", "decision_function", "transform",
                                                    "score_samples", "inverse_transform", "fit", "kneighbors"};
     for (auto& o : objects_) {
-      if (!o.state || !o.class_path.starts_with("sklearn.") || !IsFitted(*o.state)) continue;
+      if (!o.state || !o.class_path.starts_with("sklearn.")) continue;
       std::string cls(ShortName(o.class_path));
+      if (!IsFitted(*o.state)) {
+        // an unfitted estimator (a meta-estimator's template): its parameters, as the target's
+        // get_params / clone read them; derived where the table can, never a refusal
+        auto r = env_->state_keys.find(o.class_path);
+        if (r == env_->state_keys.end()) continue;
+        std::vector<std::string> added;
+        for (const auto& key : r->second) {
+          if (key.empty() || key.back() == '_' || key.front() == '_' || o.state->Get(key)) continue;
+          const Value* v = Derive(o, key);
+          if (!v) continue;
+          Set(o.state, key, v);
+          added.push_back(key);
+        }
+        if (!added.empty()) {
+          std::string list;
+          for (const auto& k : added) list += (list.empty() ? "" : ", ") + k;
+          Change(o.path, "parameters added: " + list);
+        }
+        continue;
+      }
       std::set<std::string> wanted, required;
       if (auto r = env_->predict_reads.find(cls); r != env_->predict_reads.end()) {
         for (const auto& k : r->second) {
@@ -575,12 +862,14 @@ class Porter {
                          cls.starts_with("GradientBoosting") || cls.starts_with("Bagging") || cls.starts_with("RandomTrees");
       if (tree_family && tgt < Version{1, 2, 0} && o.state->Get("n_features_in_")) wanted.insert("n_features_");
       if (cls == "PolynomialFeatures" && tgt < Version{1, 0, 0}) wanted.insert("n_input_features_"), required.insert("n_input_features_");
+      if (cls == "GaussianNB" && tgt < Version{1, 0, 0}) wanted.insert("sigma_"), required.insert("sigma_");
       if (cls == "SGDClassifier") SgdLoss(o);
       std::vector<std::string> added;
       for (const auto& key : wanted) {
         if (o.state->Get(key)) continue;
         if (cls == "IsotonicRegression" && key == "f_") continue;  // rebuilt by __setstate__
         const Value* v = Derive(o, key);
+        if (!v && FindRule(o, key, false)) continue;  // unused by prediction (see the table's evidence)
         if (!v) {
           if (required.count(key)) {
             throw Error::Unsupported(fmt::format("{}: {} lacks {}, which scikit-learn {} reads when predicting, and skbridge cannot "
@@ -720,6 +1009,7 @@ class Porter {
   const EnvKnowledge* env_ = nullptr;
   Version numpy_, python_, joblib_;
   std::vector<Obj> objects_;
+  std::vector<AttrRule> attr_rules_;
   std::optional<Version> source_;
   PortReport report_;
 };
