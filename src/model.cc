@@ -17,6 +17,7 @@ const char* MethodName(Method m) {
     case Method::kDecisionFunction: return "decision_function";
     case Method::kTransform: return "transform";
     case Method::kScoreSamples: return "score_samples";
+    case Method::kPredictStd: return "predict_std";
   }
   return "?";
 }

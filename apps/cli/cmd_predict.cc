@@ -20,7 +20,7 @@ Action SetupPredict(CLI::App* sub) {
   sub->add_option("MODEL", o->model, "pickle or joblib file")->required();
   sub->add_option("--input,-i", o->input, "rows to score: .csv (with a header), .npy, or .json (MLflow dataframe_split / dataframe_records / instances)")
       ->required();
-  sub->add_option("--method,-m", o->method, "predict, predict_proba, predict_log_proba, decision_function, transform, score_samples");
+  sub->add_option("--method,-m", o->method, "predict, predict_proba, predict_log_proba, decision_function, transform, score_samples, predict_std (BayesianRidge/ARDRegression: predict(X, return_std=True)[1])");
   sub->add_option("--output,-o", o->output, "write here instead of standard output");
   sub->add_option("--format,-f", o->format, "csv, json or npy (default: from --output's extension, else csv)")
       ->check(CLI::IsMember({"csv", "json", "npy"}));

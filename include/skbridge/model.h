@@ -26,9 +26,12 @@ enum class Method : std::uint8_t {
   kDecisionFunction,
   kTransform,
   kScoreSamples,
+  /// The standard deviation that predict(X, return_std=True) returns (BayesianRidge, ARDRegression).
+  kPredictStd,
 };
-inline constexpr Method kAllMethods[] = {Method::kPredict, Method::kPredictProba, Method::kPredictLogProba,
-                                         Method::kDecisionFunction, Method::kTransform, Method::kScoreSamples};
+inline constexpr Method kAllMethods[] = {Method::kPredict,          Method::kPredictProba, Method::kPredictLogProba,
+                                         Method::kDecisionFunction, Method::kTransform,    Method::kScoreSamples,
+                                         Method::kPredictStd};
 const char* MethodName(Method m);
 std::optional<Method> ParseMethod(std::string_view name);
 

@@ -22,6 +22,7 @@
 #include <cstdio>
 
 #include "estimators/estimator.h"
+#include "skbridge/compat.h"
 #include "kernels/linear.h"
 
 namespace skbridge::est {
@@ -251,6 +252,44 @@ class LinearRegressor : public LinearBase {
         break;
     }
     return NumericOutput(t.rows, two_d ? coef.rows : 0, std::move(y));
+  }
+};
+
+// BayesianRidge / ARDRegression: a linear regressor whose predict(X, return_std=True) also gives
+// sqrt((x' @ sigma_) . x' + 1/alpha_), where x' is the row as the writing version prepared it:
+// normalised by X_offset_/X_scale_ when normalize=True (<= 1.1), raw (1.2 - 1.8), centred by
+// X_offset_ (1.9, scikit-learn PR #33918); ARDRegression keeps only columns with
+// lambda_ < threshold_lambda (sigma_ covers those).
+class BayesianRegressor : public LinearRegressor {
+ public:
+  Matrix sigma;                      // (kept, kept)
+  double alpha = 1;
+  std::vector<std::size_t> keep;     // columns sigma_ covers, in order
+  std::vector<double> offset, scale;  // empty when unused
+  bool Has(Method m) const override { return m == Method::kPredict || m == Method::kPredictStd; }
+  Output Run(Method m, const Table& x) const override {
+    if (m != Method::kPredictStd) return LinearRegressor::Run(m, x);
+    Table storage;
+    const Table& t = Dense(x, &storage);
+    CheckFinite(t, 0, t.rows);
+    const std::size_t n = keep.size();
+    std::vector<double> row(n), product(n), out(t.rows);
+    for (std::size_t r = 0; r < t.rows; ++r) {
+      const double* xr = t.dense.data() + r * t.cols;
+      for (std::size_t j = 0; j < n; ++j) {
+        double v = xr[keep[j]];
+        if (!offset.empty()) v -= offset[keep[j]];
+        if (!scale.empty()) v /= scale[keep[j]];
+        row[j] = v;
+      }
+      for (std::size_t j = 0; j < n; ++j) {  // (x' @ sigma_)_j * x'_j
+        double s = 0;
+        for (std::size_t k = 0; k < n; ++k) s += row[k] * sigma.v[k * n + j];
+        product[j] = s * row[j];
+      }
+      out[r] = std::sqrt(kernels::NumpySum(product.data(), n) + 1.0 / alpha);  // .sum(axis=1) is numpy's pairwise sum
+    }
+    return NumericOutput(t.rows, 0, std::move(out));
   }
 };
 
@@ -513,6 +552,34 @@ std::shared_ptr<Estimator> DecodeLinearRegression(Fields& f) {
   auto e = std::make_shared<LinearRegressor>();
   f.ReadCommon(e.get(), false);
   e->two_d = ReadWeights(f, e.get());
+  return e;
+}
+
+std::shared_ptr<Estimator> DecodeBayesianRegression(Fields& f) {
+  auto e = std::make_shared<BayesianRegressor>();
+  f.ReadCommon(e.get(), false);
+  e->two_d = ReadWeights(f, e.get());
+  if (e->two_d) f.Fail("coef_", "expected a 1-d array");
+  const std::size_t p = e->coef.cols;
+  e->alpha = f.Float("alpha_");
+  if (ClassName(f.object()) == "ARDRegression") {
+    auto lambda = f.Doubles("lambda_", p);
+    double threshold = f.Float("threshold_lambda");
+    for (std::size_t j = 0; j < p; ++j) {
+      if (lambda[j] < threshold) e->keep.push_back(j);
+    }
+  } else {
+    for (std::size_t j = 0; j < p; ++j) e->keep.push_back(j);
+  }
+  e->sigma = f.Matrix2D("sigma_", e->keep.size(), e->keep.size());
+  skbridge::Version v = skbridge::Version::Parse(f.version()).value_or(skbridge::Version{0, 0, 0});
+  bool normalize = f.Has("normalize") && f.Get("normalize").kind == Kind::kBool && f.Bool("normalize");
+  if (normalize) {
+    e->offset = f.Doubles("X_offset_", p);
+    e->scale = f.Doubles("X_scale_", p);
+  } else if (v >= skbridge::Version{1, 9, 0} && f.Has("X_offset_")) {
+    e->offset = f.Doubles("X_offset_", p);
+  }
   return e;
 }
 

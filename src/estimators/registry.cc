@@ -22,6 +22,7 @@ std::shared_ptr<Estimator> DecodeTunedThresholdClassifierCV(Fields&);
 // --- linear.cc
 std::shared_ptr<Estimator> DecodeLogisticRegression(Fields&);
 std::shared_ptr<Estimator> DecodeLinearRegression(Fields&);
+std::shared_ptr<Estimator> DecodeBayesianRegression(Fields&);
 std::shared_ptr<Estimator> DecodeLinearClassifier(Fields&);
 std::shared_ptr<Estimator> DecodeSGDClassifier(Fields&);
 std::shared_ptr<Estimator> DecodeRidgeClassifier(Fields&);
@@ -132,8 +133,8 @@ constexpr Entry kEstimators[] = {
     {"LassoLarsIC", {"sklearn.linear_model._least_angle", "sklearn.linear_model.least_angle"}, &DecodeLinearRegression},
     {"OrthogonalMatchingPursuit", {"sklearn.linear_model._omp", "sklearn.linear_model.omp"}, &DecodeLinearRegression},
     {"OrthogonalMatchingPursuitCV", {"sklearn.linear_model._omp", "sklearn.linear_model.omp"}, &DecodeLinearRegression},
-    {"BayesianRidge", {"sklearn.linear_model._bayes", "sklearn.linear_model.bayes"}, &DecodeLinearRegression},
-    {"ARDRegression", {"sklearn.linear_model._bayes", "sklearn.linear_model.bayes"}, &DecodeLinearRegression},
+    {"BayesianRidge", {"sklearn.linear_model._bayes", "sklearn.linear_model.bayes"}, &DecodeBayesianRegression},
+    {"ARDRegression", {"sklearn.linear_model._bayes", "sklearn.linear_model.bayes"}, &DecodeBayesianRegression},
     {"HuberRegressor", {"sklearn.linear_model._huber", "sklearn.linear_model.huber"}, &DecodeLinearRegression},
     {"QuantileRegressor", {"sklearn.linear_model._quantile"}, &DecodeLinearRegression},
     {"TheilSenRegressor", {"sklearn.linear_model._theil_sen", "sklearn.linear_model.theil_sen"}, &DecodeLinearRegression},

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 
@@ -243,17 +244,43 @@ std::vector<double> NanEuclidean(const double* a, std::size_t ra, const double* 
 
 namespace skbridge::kernels {
 
+namespace {
+
+// Two doubles at a time (GCC/Clang vector extensions: SSE2 on x86-64, NEON on arm64); lanes of
+// the mask are all ones where the value is rejected.
+using V2 = double __attribute__((vector_size(16)));
+using M2 = std::int64_t __attribute__((vector_size(16)));
+
+// Whether v[0..n) (n even) holds a rejected value, branch-free.
+bool AnyRejected(const double* v, std::size_t n, bool allow_nan) {
+  const V2 sign = {-0.0, -0.0};
+  const V2 inf = {std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity()};
+  const V2 max = {std::numeric_limits<double>::max(), std::numeric_limits<double>::max()};
+  M2 acc = {0, 0};
+  for (std::size_t i = 0; i < n; i += 2) {
+    V2 x;
+    std::memcpy(&x, v + i, sizeof x);
+    M2 bits;
+    std::memcpy(&bits, &x, sizeof bits);
+    M2 sign_bits;
+    std::memcpy(&sign_bits, &sign, sizeof sign_bits);
+    bits &= ~sign_bits;  // |x|
+    std::memcpy(&x, &bits, sizeof x);
+    acc |= allow_nan ? M2(x == inf) : M2(~(x <= max));
+  }
+  return (acc[0] | acc[1]) != 0;
+}
+
+}  // namespace
+
 std::size_t FirstRejected(const double* v, std::size_t n, bool allow_nan) {
-  // Branch-free scan of chunks (vectorizes); the exact position only once a chunk has one.
+  // Branch-free scan of chunks; the exact position only once a chunk has a rejected value.
   constexpr std::size_t kChunk = 256;
   for (std::size_t i0 = 0; i0 < n; i0 += kChunk) {
     const std::size_t end = std::min(n, i0 + kChunk);
-    bool bad = false;
-    if (allow_nan) {
-      for (std::size_t i = i0; i < end; ++i) bad |= std::fabs(v[i]) == std::numeric_limits<double>::infinity();
-    } else {
-      for (std::size_t i = i0; i < end; ++i) bad |= !(std::fabs(v[i]) <= std::numeric_limits<double>::max());
-    }
+    const std::size_t even = i0 + ((end - i0) & ~std::size_t{1});
+    bool bad = AnyRejected(v + i0, even - i0, allow_nan);
+    for (std::size_t i = even; i < end; ++i) bad |= std::isinf(v[i]) || (!allow_nan && std::isnan(v[i]));
     if (!bad) continue;
     for (std::size_t i = i0; i < end; ++i) {
       if (std::isinf(v[i]) || (!allow_nan && std::isnan(v[i]))) return i;

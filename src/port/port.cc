@@ -677,7 +677,92 @@ class Porter {
          }, "1.9 merged n_alphas into alphas; fit only"},
         {"QuadraticDiscriminantAnalysis", "covariance_estimator", none, "1.9 default: empirical covariance, as before"},
         {"*", "_predict_1d", boolean(false), "1.3+ PLS: ravel a 1d target's prediction; older versions always returned 2d"},
+        {"PolynomialFeatures", "_n_out_full", [&, int_of, get](const Obj& o) -> const Value* {
+           return int_of(get(o, "degree")) ? get(o, "n_output_features_") : nullptr;
+         }, "1.0+ fit: with _min_degree 0, _n_out_full = n_output_features_"},
+        {"KBinsDiscretizer", "random_state", none, "1.1+: subsampling in fit only"},
+        {"OneHotEncoder", "sparse_output", [tgt, get](const Obj& o) -> const Value* { return tgt >= Version{1, 2, 0} ? get(o, "sparse") : nullptr; },
+         "1.2 renamed sparse to sparse_output"},
+        {"*", "validation_scores_", none, "None unless early stopping (the source did not stop early)"},
+        {"*", "covariance_estimator", none, "0.24+ default: the empirical / shrunk covariance, as before"},
+        {"QuadraticDiscriminantAnalysis", "shrinkage", none, "1.9 default: no shrinkage, as before"},
+        {"OrdinalEncoder", "handle_unknown", text("error"), "0.24+ default; 0.23 always raised on unknown categories"},
+        {"OrdinalEncoder", "unknown_value", none, "0.24+ default with handle_unknown='error'"},
+        {"GradientBoostingClassifier", "_n_classes", copy("n_classes_"), "1.1-1.2: the same count"},
+        {"KernelPCA", "gamma_", [this, get](const Obj& o) -> const Value* {
+           const Value* g = get(o, "gamma");
+           if (g && (g->kind == Kind::kFloat || g->kind == Kind::kInt)) return g;
+           const Value* x = get(o, "X_fit_");
+           if (g && g->kind == Kind::kNone && x && x->kind == Kind::kArray && x->array->ndim() == 2 && x->array->shape[1] > 0)
+             return Float(1.0 / static_cast<double>(x->array->shape[1]));
+           return nullptr;
+         }, "1.3+ fit: gamma_ = gamma, or 1 / n_features (what pairwise_kernels used for gamma=None)"},
+        {"KernelPCA", "iterated_power", text("auto"), "1.0+: randomized eigensolver in fit only"},
+        {"NMF", "_n_components", [this, get](const Obj& o) -> const Value* {
+           const Value* c = get(o, "components_");
+           return c && c->kind == Kind::kArray && c->array->ndim() == 2 ? Int(c->array->shape[0]) : nullptr;
+         }, "1.0+ _check_params: n_components, or n_features for None = components_ rows"},
+        {"KMeans", "precompute_distances", text("deprecated"), "0.23: deprecated, fit only"},
+        {"ClassifierChain", "chain_method_", [this, get](const Obj& o) -> const Value* {
+           const Value* c = get(o, "chain_method");
+           return c && c->is_text() ? c : Str("predict");
+         }, "1.6+ fit: the resolved chain_method ('predict' before 1.6)"},
+        {"CategoricalNB", "min_categories", none, "0.24+ default: categories from the data, as before"},
+        {"AdditiveChi2Sampler", "sample_interval_", [this, get, int_of](const Obj& o) -> const Value* {
+           const Value* si = get(o, "sample_interval");
+           if (si && (si->kind == Kind::kFloat || si->kind == Kind::kInt)) return si;
+           auto steps = int_of(get(o, "sample_steps"));
+           if (!steps) return nullptr;
+           if (*steps == 1) return Float(0.8);
+           if (*steps == 2) return Float(0.5);
+           if (*steps == 3) return Float(0.4);
+           return nullptr;
+         }, "<= 1.4 fit: sample_interval, or 0.8 / 0.5 / 0.4 for sample_steps 1 / 2 / 3"},
+        {"*", "_missing_indices", [this](const Obj& o) -> const Value* {
+           // encoders before 0.24 rejected missing values: no category is NaN / None
+           return WrittenBy(&o) < Version{0, 24, 0} ? file_.graph.New(Kind::kDict) : nullptr;
+         }, "1.1+ _fit: {feature: index of the missing category}; empty for a pre-0.24 encoder (no missing support)"},
+        {"OneHotEncoder", "_n_features_outs", [this, get](const Obj& o) -> const Value* {
+           const Value* cats = get(o, "categories_");
+           const Value* drop = get(o, "drop_idx_");
+           if (!cats || (cats->kind != Kind::kList && cats->kind != Kind::kTuple)) return nullptr;
+           if (drop && drop->kind != Kind::kNone && (drop->kind != Kind::kArray || drop->array->dtype.kind != DTypeKind::kInt ||
+                                                     drop->array->size() != static_cast<std::int64_t>(cats->items.size())))
+             return nullptr;  // drop_if_binary's object array (None per feature): not derived
+           Value* out = file_.graph.New(Kind::kList);
+           for (const Value* c : cats->items) {
+             if (c->kind != Kind::kArray || c->array->ndim() != 1) return nullptr;
+             std::int64_t n = c->array->size() - (drop && drop->kind == Kind::kArray ? 1 : 0);
+             out->items.push_back(Int(n));
+           }
+           return out;
+         }, "1.1+ _compute_n_features_outs: len(categories_[i]), minus 1 where a category is dropped (no infrequent ones)"},
+        {"KBinsDiscretizer", "subsample", none, "1.1+: subsampling in fit only; None = all samples, as 0.23"},
+        {"NearestCentroid", "priors", text("uniform"), "1.5+: fit computes class_prior_ from it; 'uniform' = the old plain rule"},
+        {"QuadraticDiscriminantAnalysis", "solver", text("svd"), "1.9: fit only; 'svd' as before"},
+        {"*", "_preprocessor", [this, get](const Obj& o) -> const Value* {
+           std::string_view c = ShortName(o.class_path);
+           if (!c.starts_with("HistGradientBoosting")) return nullptr;
+           const Value* cat = get(o, "is_categorical_");
+           return cat && cat->kind == Kind::kNone ? None() : nullptr;
+         }, "1.4+ HistGradientBoosting: None without categorical features (predict then validates X as before)"},
         // fit-only attributes: absent is fine
+        {"MiniBatchKMeans", "_ewa_inertia", {}, "1.0+ _kmeans.py: early stopping in fit only"},
+        {"MiniBatchKMeans", "_ewa_inertia_min", {}, "1.0+ _kmeans.py: early stopping in fit only"},
+        {"MiniBatchKMeans", "_no_improvement", {}, "1.0+ _kmeans.py: early stopping in fit only"},
+        {"*", "oob_score_", {}, "fit diagnostics"},
+        {"*", "_n_samples_bootstrap", {}, "1.4+ _forest.py: read by _get_estimators_indices (estimators_samples_, oob) only"},
+        {"*", "_is_categorical_remapped", {}, "1.4 / 1.9 gradient_boosting.py: passed to the grower in fit only"},
+        {"*", "n_iter_", {}, "fit diagnostics (BaseLibSVM, ARD): never read when predicting"},
+        {"RidgeClassifier", "solver_", {}, "1.9 _ridge.py: set by fit, never read"},
+        {"RidgeClassifierCV", "solver_", {}, "1.9 _ridge.py: set by fit, never read"},
+        {"NearestCentroid", "deviations_", {}, "1.9 _nearest_centroid.py: shrinkage computation in fit only"},
+        {"*", "_n_feature_outs", {}, "1.2-1.9 _stacking.py: written by _concatenate_predictions, read by get_feature_names_out only"},
+        {"_ConstantPredictor", "n_features_in_", {}, "1.2-1.9 _check_n_features(reset=False) skips the check when absent"},
+        {"*", "oob_improvement_", {}, "GradientBoosting: fit diagnostics"},
+        {"MiniBatchKMeans", "_counts", {}, "1.0+ _kmeans.py: partial_fit state only"},
+        {"LassoLarsIC", "noise_variance_", {}, "1.1+: the criterion in fit only"},
+        {"Birch", "partial_fit_", {}, "0.23 birch.py: partial_fit bookkeeping"},
         {"*", "_loss_function_", {}, "1.2-1.9 _stochastic_gradient.py: read only in fit_binary / _fit_one_class (predict uses coef_)"},
         {"*", "loss_function_", {}, "0.23-1.2 _stochastic_gradient.py: read only in fit_binary / _fit_one_class"},
         {"*", "_n_samples", {}, "1.4+ _forest.py: read by _get_estimators_indices (estimators_samples_, oob) only"},
@@ -863,6 +948,12 @@ class Porter {
       if (tree_family && tgt < Version{1, 2, 0} && o.state->Get("n_features_in_")) wanted.insert("n_features_");
       if (cls == "PolynomialFeatures" && tgt < Version{1, 0, 0}) wanted.insert("n_input_features_"), required.insert("n_input_features_");
       if (cls == "GaussianNB" && tgt < Version{1, 0, 0}) wanted.insert("sigma_"), required.insert("sigma_");
+      // encoders: 1.1+ transform reads _missing_indices (and OneHotEncoder _n_features_outs), which
+      // the measured state_keys miss; measured live (AttributeError) from a 0.23 source
+      if ((cls == "OneHotEncoder" || cls == "OrdinalEncoder") && tgt >= Version{1, 1, 0} && WrittenBy(&o) < Version{1, 0, 0}) {
+        wanted.insert("_missing_indices"), required.insert("_missing_indices");
+        if (cls == "OneHotEncoder") wanted.insert("_n_features_outs"), required.insert("_n_features_outs");
+      }
       if (cls == "SGDClassifier") SgdLoss(o);
       std::vector<std::string> added;
       for (const auto& key : wanted) {

@@ -126,6 +126,43 @@ TEST(Port, RenamesAttributesFromTheTable) {
   EXPECT_NE(f.graph.root->State()->Get("monotonic_cst"), nullptr);
 }
 
+TEST(Port, DerivesRenamedAndNewAttributes) {
+  {  // sigma_ <-> var_ (renamed in 1.0), both ways
+    ModelFile f = Read("0.23.2", "GaussianNB");
+    Port(f, Target::Parse("sklearn=1.4.2"));
+    const Value* var = f.graph.root->State()->Get("var_");
+    ASSERT_NE(var, nullptr);
+    EXPECT_EQ(var, f.graph.root->State()->Get("sigma_"));
+    ModelFile g = Read("1.4.2", "GaussianNB");
+    Port(g, Target::Parse("sklearn=0.23.2"));
+    EXPECT_EQ(g.graph.root->State()->Get("sigma_"), g.graph.root->State()->Get("var_"));
+  }
+  {  // 1.9 renamed _fit_dtype to _fill_dtype
+    ModelFile f = Read("1.4.2", "SimpleImputer_mean");
+    PortReport r = Port(f, Target::Parse("sklearn=1.9.0"));
+    EXPECT_EQ(f.graph.root->State()->Get("_fill_dtype"), f.graph.root->State()->Get("_fit_dtype"));
+    EXPECT_TRUE(Has(r, "_fill_dtype"));
+  }
+  {  // removed hyperparameters an older target holds: normalize=False, min_impurity_split=None
+    ModelFile f = Read("1.9.0", "DecisionTreeClassifier_multiclass");
+    Port(f, Target::Parse("sklearn=0.23.2"));
+    const Value* m = f.graph.root->State()->Get("min_impurity_split");
+    ASSERT_NE(m, nullptr);
+    EXPECT_EQ(m->kind, Kind::kNone);
+  }
+  {  // 0.23 OneHotEncoder into 1.4: per-feature output widths from categories_
+    ModelFile f = Read("0.23.2", "OneHotEncoder");
+    Port(f, Target::Parse("sklearn=1.4.2"));
+    const Value* st = f.graph.root->State();
+    const Value* outs = st->Get("_n_features_outs");
+    ASSERT_NE(outs, nullptr);
+    const Value* cats = st->Get("categories_");
+    ASSERT_EQ(outs->items.size(), cats->items.size());
+    for (std::size_t i = 0; i < cats->items.size(); ++i) EXPECT_EQ(outs->items[i]->integer, cats->items[i]->array->size());
+    EXPECT_EQ(st->Get("_missing_indices")->kind, Kind::kDict);
+  }
+}
+
 TEST(Port, UnknownTargetIsRefused) {
   ModelFile f = Read("1.9.0", "LogisticRegression_binary");
   std::string why = Refusal(f, "sklearn=1.1.0");
