@@ -9,6 +9,8 @@
 #include <cstddef>
 #include <vector>
 
+#include "kernels/numpy_sum.h"
+
 namespace skbridge::kernels {
 
 /// out[r * k + j] = sum_f x[r, f] * w[j, f] + b[j], for r < rows, j < k. x is rows x cols, w is
@@ -19,8 +21,6 @@ void LinearScores(const double* x, std::size_t rows, std::size_t cols, const dou
 std::vector<double> LinearScores(const double* x, std::size_t rows, std::size_t cols, const double* w, std::size_t k,
                                  const double* b);
 
-/// numpy's sum of n contiguous doubles (pairwise summation, 8 accumulators from 8 values on).
-double NumpySum(const double* a, std::size_t n);
 
 /// scikit-learn's LinearClassifierMixin._predict_proba_lr. k == 1: out (rows x 2) = [1 - p, p] with
 /// p = expit(score). k > 1: out (rows x k) = expit(score) / row sum; `guard_all_zero` (scikit-learn

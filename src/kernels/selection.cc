@@ -5,36 +5,11 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "kernels/numpy_sum.h"
+
 namespace skbridge::kernels {
-namespace {
 
-// numpy's pairwise_sum for float64 (loops_utils.h): plain loop below 8 elements, eight
-// accumulators up to 128, halves (rounded to a multiple of 8) above.
-double Pairwise(const double* a, std::size_t n) {
-  if (n < 8) {
-    double res = 0.;
-    for (std::size_t i = 0; i < n; ++i) res += a[i];
-    return res;
-  }
-  if (n <= 128) {
-    double r[8];
-    for (int j = 0; j < 8; ++j) r[j] = a[j];
-    std::size_t i = 8;
-    for (; i < n - (n % 8); i += 8) {
-      for (int j = 0; j < 8; ++j) r[j] += a[i + j];
-    }
-    double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-    for (; i < n; ++i) res += a[i];
-    return res;
-  }
-  std::size_t n2 = n / 2;
-  n2 -= n2 % 8;
-  return Pairwise(a, n2) + Pairwise(a + n2, n - n2);
-}
-
-}  // namespace
-
-double NpSum(const double* a, std::size_t n) { return Pairwise(a, n); }
+double NpSum(const double* a, std::size_t n) { return NumpySum(a, n); }
 
 double NpMean(const double* a, std::size_t n) { return NpSum(a, n) / static_cast<double>(n); }
 

@@ -111,28 +111,7 @@ std::size_t DefaultThreads() {
 
 void SetDefaultThreads(std::size_t n) { g_default_threads.store(n, std::memory_order_relaxed); }
 
-double PairwiseSum(const double* a, std::size_t n) {
-  // numpy's pairwise_sum (umath loops): blocks of 8 partial sums below 128 elements, halves above.
-  if (n < 8) {
-    double res = 0.;
-    for (std::size_t i = 0; i < n; ++i) res += a[i];
-    return res;
-  }
-  if (n <= 128) {
-    double r[8];
-    for (int j = 0; j < 8; ++j) r[j] = a[j];
-    std::size_t i = 8;
-    for (; i < n - (n % 8); i += 8) {
-      for (int j = 0; j < 8; ++j) r[j] += a[i + j];
-    }
-    double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-    for (; i < n; ++i) res += a[i];
-    return res;
-  }
-  std::size_t n2 = n / 2;
-  n2 -= n2 % 8;
-  return PairwiseSum(a, n2) + PairwiseSum(a + n2, n - n2);
-}
+
 
 double AveragePathLength(double n) {
   // sklearn.ensemble._iforest._average_path_length, element-wise.

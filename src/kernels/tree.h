@@ -19,6 +19,8 @@
 //     float64 threshold, done exactly through a float32 threshold rounded down).
 #pragma once
 
+#include "kernels/numpy_sum.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -127,7 +129,7 @@ class TreeEnsemble {
 };
 
 /// numpy's pairwise sum of n contiguous doubles (what ndarray.sum does along a contiguous axis).
-double PairwiseSum(const double* a, std::size_t n);
+inline double PairwiseSum(const double* a, std::size_t n) { return NumpySum(a, n); }
 
 /// scikit-learn's _average_path_length (IsolationForest) for one sample count.
 double AveragePathLength(double n_samples_leaf);
