@@ -744,6 +744,8 @@ class Porter {
         {"KBinsDiscretizer", "subsample", none, "1.1+: subsampling in fit only; None = all samples, as 0.23"},
         {"NearestCentroid", "priors", text("uniform"), "1.5+: fit computes class_prior_ from it; 'uniform' = the old plain rule"},
         {"QuadraticDiscriminantAnalysis", "solver", text("svd"), "1.9: fit only; 'svd' as before"},
+        {"HistGradientBoostingClassifier", "max_features", real(1.0), "1.4+: feature subsampling while growing trees in fit; 1.0 = all, as before"},
+        {"HistGradientBoostingRegressor", "max_features", real(1.0), "1.4+: feature subsampling while growing trees in fit; 1.0 = all, as before"},
         {"*", "_preprocessor", [this, get](const Obj& o) -> const Value* {
            std::string_view c = ShortName(o.class_path);
            if (!c.starts_with("HistGradientBoosting")) return nullptr;
