@@ -6,11 +6,35 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <set>
 
 namespace skbridge::compat {
 namespace {
+
+// A tree fitted on data with missing values: scikit-learn >= 1.3 sends NaN towards the child with
+// more training samples at nodes that saw none, so a node that sends them the other way learned it.
+bool LearnedNanDirection(const NdArray& a) {
+  const DTypeField* m = a.dtype.Field("missing_go_to_left");
+  const DTypeField* left = a.dtype.Field("left_child");
+  const DTypeField* right = a.dtype.Field("right_child");
+  const DTypeField* count = a.dtype.Field("n_node_samples");
+  if (!m || !left || !right || !count || left->type.itemsize != 8 || right->type.itemsize != 8 || count->type.itemsize != 8) return false;
+  const std::int64_t n = a.size();
+  for (std::int64_t i = 0; i < n; ++i) {
+    const std::byte* rec = a.data + i * a.dtype.itemsize;
+    std::int64_t l, r, nl, nr;
+    std::memcpy(&l, rec + left->offset, 8);
+    std::memcpy(&r, rec + right->offset, 8);
+    if (l < 0 || r < 0 || l >= n || r >= n) continue;
+    std::memcpy(&nl, a.data + l * a.dtype.itemsize + count->offset, 8);
+    std::memcpy(&nr, a.data + r * a.dtype.itemsize + count->offset, 8);
+    if ((std::to_integer<int>(rec[m->offset]) != 0) != (nl > nr)) return true;
+  }
+  return false;
+}
+
 
 Finding Make(Verdict v, std::string path, std::string change, std::string message, std::string fix, bool portable = true) {
   Finding f;
@@ -314,15 +338,37 @@ void StateLayouts(const CheckContext& c, std::vector<Finding>* out) {
                             c.port_hint));
       }
     }
+    // Extra-trees learned to route missing values in scikit-learn 1.6; older versions reject NaN
+    // input for them (ValueError: Input X contains NaN), where the original predicts.
+    if ((cls == "ExtraTreeClassifier" || cls == "ExtraTreeRegressor") && tgt < Version{1, 6, 0} && tgt >= Version{1, 3, 0}) {
+      const Value* tree = state->Get("tree_");
+      const Value* tstate = tree ? tree->State() : nullptr;
+      const Value* nodes = tstate && tstate->kind == Kind::kDict ? tstate->Get("nodes") : nullptr;
+      if (nodes && nodes->kind == Kind::kArray && LearnedNanDirection(*nodes->array)) {
+        out->push_back(Make(Verdict::kPredictFails, o.path, "scikit-learn 1.6: extra-trees support missing values",
+                            fmt::format("this tree was fitted on data with missing values; scikit-learn {} rejects NaN input for "
+                                        "extra-trees (ValueError: Input X contains NaN)",
+                                        tgt.Str()),
+                            c.port_hint, false));
+      }
+    }
     // check_array's force_all_finite was renamed ensure_all_finite in scikit-learn 1.6; a pickled
     // functools.partial(check_array, ensure_all_finite=...) (HistGradientBoosting's categorical
     // preprocessor) raises TypeError in older versions.
-    if (o.class_path == "functools.partial" && tgt < Version{1, 6, 0}) {
+    if (o.class_path == "functools.partial") {
       const Value* func = state->kind == Kind::kTuple && !state->items.empty() ? state->items[0] : nullptr;
       const Value* kw = state->kind == Kind::kTuple && state->items.size() > 2 ? state->items[2] : nullptr;
       bool check_array = func && func->kind == Kind::kGlobal && func->GlobalPath().ends_with(".check_array") &&
                          func->GlobalPath().starts_with("sklearn.");
-      if (check_array && kw && kw->kind == Kind::kDict && kw->Get("ensure_all_finite")) {
+      // The old keyword was removed in 1.8 (deprecated in 1.6): the reverse direction fails too.
+      if (check_array && kw && kw->kind == Kind::kDict && kw->Get("force_all_finite") && tgt >= Version{1, 8, 0}) {
+        out->push_back(Make(Verdict::kPredictFails, o.path, "scikit-learn 1.8: check_array's force_all_finite removed",
+                            fmt::format("a stored functools.partial(check_array, force_all_finite=...); scikit-learn {}'s check_array "
+                                        "no longer has that keyword (TypeError)",
+                                        tgt.Str()),
+                            c.port_hint));
+      }
+      if (check_array && kw && kw->kind == Kind::kDict && kw->Get("ensure_all_finite") && tgt < Version{1, 6, 0}) {
         out->push_back(Make(Verdict::kPredictFails, o.path, "scikit-learn 1.6: check_array's force_all_finite renamed ensure_all_finite",
                             fmt::format("a stored functools.partial(check_array, ensure_all_finite=...); scikit-learn {}'s check_array has "
                                         "no such keyword (TypeError)",
@@ -402,6 +448,19 @@ void SilentChanges(const CheckContext& c, std::vector<Finding>* out) {
                                         src_scaled ? "did" : "did not"),
                             c.port_hint));
       }
+    }
+    // scikit-learn 1.9 (PR #33918) centres X by X_offset_ before the predictive std of
+    // BayesianRidge/ARDRegression; across that boundary predict(X, return_std=True) silently changes.
+    bool bayes = o.class_path.ends_with(".BayesianRidge") || o.class_path.ends_with(".ARDRegression");
+    const Value* fit_intercept = state->Get("fit_intercept");
+    bool centred = !fit_intercept || fit_intercept->kind != Kind::kBool || fit_intercept->boolean;
+    if (bayes && written && centred && ((*written < Version{1, 9, 0}) != (*c.target.sklearn < Version{1, 9, 0}))) {
+      out->push_back(Make(Verdict::kPredictsDifferently, o.path, "scikit-learn 1.9: the predictive std is computed on centred X",
+                          fmt::format("predict(X, return_std=True) {} X_offset_ in scikit-learn {} but {} in {}: the standard "
+                                      "deviation silently changes (the mean does not)",
+                                      *c.target.sklearn < Version{1, 9, 0} ? "ignores" : "subtracts", c.target.sklearn->Str(),
+                                      *written < Version{1, 9, 0} ? "ignored it" : "subtracted it", written->Str()),
+                          c.port_hint, false));
     }
     bool tree_classifier = o.class_path.ends_with("DecisionTreeClassifier") || o.class_path.ends_with("ExtraTreeClassifier");
     if (tree_classifier && written && *written >= Version{1, 3, 0} && *written < Version{1, 4, 0} && *c.target.sklearn >= Version{1, 4, 0}) {

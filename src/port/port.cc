@@ -18,6 +18,7 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -76,6 +77,8 @@ class Porter {
     }
     Collect();
     RefuseUnverified();
+    Losses();
+    CyPickles();
     RenameGlobals();
     BitGenerators();
     Collect();  // class paths changed
@@ -147,6 +150,10 @@ class Porter {
          "its categorical preprocessor calls check_array with an argument the target does not have"},
         {"HistGradientBoostingRegressor", [&](const Obj& o, const Version& s) { return s > v1_4_2 && tgt <= v1_4_2 && o.state && o.state->Get("_preprocessor") && !o.state->Get("_preprocessor")->is_none(); },
          "its categorical preprocessor calls check_array with an argument the target does not have"},
+        {"HistGradientBoostingClassifier", [&](const Obj& o, const Version& s) { return s <= v1_4_2 && tgt > v1_4_2 && o.state && o.state->Get("_preprocessor") && !o.state->Get("_preprocessor")->is_none(); },
+         "its categorical preprocessor passes force_all_finite to check_array, which the target renamed ensure_all_finite (measured live: TypeError)"},
+        {"HistGradientBoostingRegressor", [&](const Obj& o, const Version& s) { return s <= v1_4_2 && tgt > v1_4_2 && o.state && o.state->Get("_preprocessor") && !o.state->Get("_preprocessor")->is_none(); },
+         "its categorical preprocessor passes force_all_finite to check_array, which the target renamed ensure_all_finite (measured live: TypeError)"},
     };
     for (const auto& o : objects_) {
       auto src = written(o);
@@ -158,6 +165,175 @@ class Porter {
                                                src->Str(), tgt.Str(), r.reason));
         }
       }
+    }
+  }
+
+  // ---- 1b. loss objects --------------------------------------------------------------------------
+  //
+  // GradientBoosting* held sklearn.ensemble._gb_losses objects up to 1.3 (1.2: _loss, 0.23: loss_)
+  // and sklearn._loss.loss.Half*Loss objects from 1.4; HistGradientBoosting* held
+  // sklearn.ensemble._hist_gradient_boosting.loss objects (loss_) up to 1.0 and Half*Loss objects
+  // (_loss) from 1.1. Prediction reads only the link of the loss (identity / logit / softmax), so the
+  // target's loss object is built from the source's kind. Multiclass GradientBoosting is not ported
+  // across 1.4: 1.4 starts the raw predictions from a symmetric multinomial logit of init_ (log p
+  // minus the mean log p, _gb.py _init_raw_predictions), <= 1.3 from log p, so decision_function
+  // differs by a per-row constant.
+  enum class LossKind { kSquared, kBinomial, kMultinomial, kOther };
+
+  LossKind KindOfLoss(const Value* loss, std::int64_t* k) {
+    const Value* cls = loss && loss->kind == Kind::kObject ? loss->Class() : nullptr;
+    if (!cls) return LossKind::kOther;
+    std::string name(cls->name);
+    const Value* st = StateOf(loss);
+    if (const Value* kv = st ? st->Get("n_classes") : nullptr; kv && kv->kind == Kind::kInt) *k = kv->integer;
+    if (const Value* kv = st ? st->Get("K") : nullptr; kv && kv->kind == Kind::kInt) *k = kv->integer;
+    if (name == "LeastSquaresError" || name == "LeastSquares" || name == "HalfSquaredError") return LossKind::kSquared;
+    if (name == "BinomialDeviance" || name == "BinaryCrossEntropy" || name == "HalfBinomialLoss") return LossKind::kBinomial;
+    if (name == "MultinomialDeviance" || name == "CategoricalCrossEntropy" || name == "HalfMultinomialLoss") return LossKind::kMultinomial;
+    return LossKind::kOther;
+  }
+
+  Value* NewObj(std::string_view module, std::string_view name, Value* state) {
+    Value* v = file_.graph.New(Kind::kObject);
+    v->object->form = ObjectForm::kNewObj;
+    v->object->callable = Global(module, name);
+    v->object->args = Tuple({});
+    v->object->state = state;
+    return v;
+  }
+  Value* Dict(std::vector<std::pair<std::string_view, const Value*>> items) {
+    Value* d = file_.graph.New(Kind::kDict);
+    for (auto& [k, v] : items) d->entries.emplace_back(Str(k), v);
+    return d;
+  }
+  Value* Interval(double low, double high, bool low_inc, bool high_inc) {
+    return NewObj("sklearn._loss.link", "Interval",
+                  Dict({{"low", Float(low)}, {"high", Float(high)}, {"low_inclusive", Bool(low_inc)}, {"high_inclusive", Bool(high_inc)}}));
+  }
+
+  /// The target's sklearn._loss.loss object of `kind` (n_classes k for multinomial).
+  Value* HalfLoss(LossKind kind, std::int64_t k, bool constant_hessian) {
+    const double inf = std::numeric_limits<double>::infinity();
+    std::string_view cls, cy, link;
+    Value *y_true, *y_pred, *n_classes;
+    switch (kind) {
+      case LossKind::kSquared:
+        cls = "HalfSquaredError", cy = "CyHalfSquaredError", link = "IdentityLink";
+        y_true = Interval(-inf, inf, false, false), y_pred = Interval(-inf, inf, false, false), n_classes = None();
+        break;
+      case LossKind::kBinomial:
+        cls = "HalfBinomialLoss", cy = "CyHalfBinomialLoss", link = "LogitLink";
+        y_true = Interval(0, 1, true, true), y_pred = Interval(0, 1, false, false), n_classes = Int(2);
+        break;
+      default:
+        cls = "HalfMultinomialLoss", cy = "CyHalfMultinomialLoss", link = "MultinomialLogit";
+        y_true = Interval(0, inf, true, false), y_pred = Interval(0, 1, false, false), n_classes = Int(k);
+        break;
+    }
+    Value* closs = file_.graph.New(Kind::kObject);  // CyX(): a stateless extension type
+    closs->object->form = ObjectForm::kReduce;
+    closs->object->callable = Global("sklearn._loss._loss", cy);
+    closs->object->args = Tuple({});
+    Value* st = Dict({{"closs", closs}, {"link", NewObj("sklearn._loss.link", link, nullptr)}, {"n_classes", n_classes},
+                      {"approx_hessian", Bool(false)}, {"constant_hessian", Bool(constant_hessian)},
+                      {"interval_y_true", y_true}, {"interval_y_pred", y_pred}});
+    if (*target_.sklearn >= Version{1, 9, 0}) {
+      Set(st, "xp", None()), Set(st, "device", None());
+      if (kind == LossKind::kMultinomial) Set(st, "class_indexing_offsets", None()), Set(st, "y_true_int", None()), Set(st, "y_true_one_hot", None());
+    }
+    return NewObj("sklearn._loss.loss", cls, st);
+  }
+
+  void Losses() {
+    const Version tgt = *target_.sklearn;
+    for (const auto& o : objects_) {
+      if (!o.state || !o.class_path.starts_with("sklearn.ensemble.")) continue;
+      std::string cls(ShortName(o.class_path));
+      bool gb = cls == "GradientBoostingClassifier" || cls == "GradientBoostingRegressor";
+      bool hgb = cls == "HistGradientBoostingClassifier" || cls == "HistGradientBoostingRegressor";
+      if (!gb && !hgb) continue;
+      const char* held_key = o.state->Get("_loss") ? "_loss" : o.state->Get("loss_") ? "loss_" : nullptr;
+      if (!held_key) continue;
+      const Value* held = o.state->Get(held_key);
+      const Value* hcls = held->kind == Kind::kObject ? held->Class() : nullptr;
+      if (!hcls) continue;
+      bool src_half = std::string_view(hcls->text) == "sklearn._loss.loss";
+      bool tgt_half = gb ? tgt >= Version{1, 4, 0} : tgt >= Version{1, 1, 0};
+      if (src_half == tgt_half) continue;
+      std::int64_t k = 1;
+      LossKind kind = KindOfLoss(held, &k);
+      std::string from = fmt::format("{}.{}", std::string(hcls->text), std::string(hcls->name));
+      if (kind == LossKind::kOther) {
+        throw Error::Unsupported(fmt::format("{}: its loss {} has no measured counterpart in scikit-learn {}", o.path, from, tgt.Str()));
+      }
+      if (gb && kind == LossKind::kMultinomial) {
+        throw Error::Unsupported(fmt::format("{}: a multiclass gradient boosting model: scikit-learn >= 1.4 starts the raw predictions from "
+                                             "the symmetric multinomial logit of init_, earlier versions from log(p), so decision_function "
+                                             "would differ across 1.4 (loss {})", o.path, from));
+      }
+      Value* loss;
+      if (tgt_half) {
+        if (const Value* n = o.state->Get("n_trees_per_iteration_"); kind == LossKind::kMultinomial && k < 3 && n && n->kind == Kind::kInt) k = n->integer;
+        if (kind == LossKind::kMultinomial && k < 3) throw Error::Unsupported(o.path + ": multiclass loss without its class count");
+        loss = HalfLoss(kind, k, hgb && kind == LossKind::kSquared);
+      } else if (gb) {
+        std::string_view name = kind == LossKind::kSquared ? "LeastSquaresError" : "BinomialDeviance";
+        loss = NewObj("sklearn.ensemble._gb_losses", name, Dict({{"K", Int(1)}}));
+      } else {
+        std::string_view name = kind == LossKind::kSquared ? "LeastSquares" : kind == LossKind::kBinomial ? "BinaryCrossEntropy" : "CategoricalCrossEntropy";
+        loss = NewObj("sklearn.ensemble._hist_gradient_boosting.loss", name, Dict({{"hessians_are_constant", Bool(kind == LossKind::kSquared)}}));
+      }
+      // the key the target reads: GB 0.23 loss_, 1.2+ _loss; HGB 0.23 loss_, 1.1+ _loss
+      std::string key = tgt < Version{1, 0, 0} ? "loss_" : "_loss";
+      std::erase_if(o.state->entries, [](const auto& e) { return e.first->is_text() && (e.first->text == "_loss" || e.first->text == "loss_"); });
+      Set(o.state, key, loss);
+      if (gb && tgt_half && !o.state->Get("n_trees_per_iteration_")) Set(o.state, "n_trees_per_iteration_", Int(1));
+      if (hgb && kind == LossKind::kMultinomial) {
+        // raw predictions: (n_trees_per_iteration, n_samples) before 1.0, (n_samples, K) after; the
+        // baseline (K, 1) <-> (1, K) holds the same numbers in the same order
+        const Value* b = o.state->Get("_baseline_prediction");
+        if (!b || b->kind != Kind::kArray || b->array->ndim() != 2) throw Error::Unsupported(o.path + ": multiclass baseline is not a 2-d array");
+        auto out = std::make_shared<NdArray>(*b->array);
+        if (out->shape[0] != 1 && out->shape[1] != 1) throw Error::Unsupported(o.path + ": unexpected multiclass baseline shape");
+        std::swap(out->shape[0], out->shape[1]);
+        out->fortran_order = false;
+        Set(o.state, "_baseline_prediction", ArrayValue(out));
+      }
+      const Value* param = o.state->Get("loss");
+      if (param && param->is_text()) {
+        std::string p(param->text), np = p;
+        if (tgt >= Version{1, 2, 0} && p == "ls") np = "squared_error";
+        if (tgt >= Version{1, 3, 0} && p == "deviance") np = "log_loss";
+        if (tgt < Version{1, 0, 0} && p == "squared_error") np = gb ? "ls" : "least_squares";
+        if (tgt < Version{1, 0, 0} && p == "log_loss") np = gb ? "deviance" : kind == LossKind::kBinomial ? "binary_crossentropy" : "categorical_crossentropy";
+        if (!gb && tgt >= Version{1, 0, 0} && p == "least_squares") np = "squared_error";
+        if (!gb && tgt >= Version{1, 1, 0} && (p == "binary_crossentropy" || p == "categorical_crossentropy")) np = "log_loss";
+        if (np != p) Set(o.state, "loss", Str(np));
+      }
+      Change(o.path, fmt::format("{} {} -> {}.{} (the same link: identity / logit / softmax)", held_key, from,
+                                 std::string(loss->Class()->text), std::string(loss->Class()->name)));
+    }
+  }
+
+  // Cython pickles a stateless extension type as __pyx_unpickle_CyX(CyX, checksum, ()) up to 1.4;
+  // 1.9 has no __pyx_unpickle_ for most of them and pickles them as CyX(). Calling the class with
+  // no arguments builds the same object in every version.
+  void CyPickles() {
+    for (std::size_t i = 0; i < file_.graph.node_count(); ++i) {
+      Value* v = file_.graph.node(i);
+      if (v->kind != Kind::kObject || v->object->form != ObjectForm::kReduce || !v->object->callable || v->object->state) continue;
+      const Value* c = v->object->callable;
+      if (c->kind != Kind::kGlobal || c->text != "sklearn._loss._loss" || !std::string_view(c->name).starts_with("__pyx_unpickle_Cy")) continue;
+      auto own = env_->resolves.find(fmt::format("{}.{}", std::string(c->text), std::string(c->name)));
+      if (own != env_->resolves.end() && own->second) continue;
+      const Value* args = v->object->args;
+      if (!args || args->kind != Kind::kTuple || args->items.size() != 3 || args->items[0]->kind != Kind::kGlobal ||
+          args->items[2]->kind != Kind::kTuple || !args->items[2]->items.empty())
+        continue;
+      v->object->callable = args->items[0];
+      v->object->args = Tuple({});
+      Change("file", fmt::format("{}.{}(...) -> {}() (a stateless Cython loss)", std::string(c->text), std::string(c->name),
+                                 std::string(args->items[0]->name)));
     }
   }
 
@@ -219,12 +395,33 @@ class Porter {
 
   // ---- 2. globals ------------------------------------------------------------------------------
 
+  /// The nodes reachable from the root: rewrites (the loss objects) leave the replaced nodes behind.
+  std::set<const Value*> Reachable() {
+    std::set<const Value*> seen;
+    std::vector<const Value*> todo{file_.graph.root};
+    auto push = [&](const Value* v) { if (v && !seen.count(v)) todo.push_back(v); };
+    while (!todo.empty()) {
+      const Value* v = todo.back();
+      todo.pop_back();
+      if (!v || !seen.insert(v).second) continue;
+      for (const Value* i : v->items) push(i);
+      for (const auto& [k, x] : v->entries) push(k), push(x);
+      if (v->kind == Kind::kObject && v->object) {
+        push(v->object->callable), push(v->object->args), push(v->object->kwargs), push(v->object->state);
+        for (const Value* i : v->object->list_items) push(i);
+        for (const auto& [k, x] : v->object->dict_items) push(k), push(x);
+      }
+    }
+    return seen;
+  }
+
   void RenameGlobals() {
+    const std::set<const Value*> live = Reachable();
     bool numpy2 = numpy_.major >= 2;
     std::map<std::string, std::string> renamed;  // old -> new, reported once each
     for (std::size_t i = 0; i < file_.graph.node_count(); ++i) {
       Value* g = file_.graph.node(i);
-      if (g->kind != Kind::kGlobal) continue;
+      if (g->kind != Kind::kGlobal || !live.count(g)) continue;
       std::string module(g->text), name(g->name);
       std::string path = module + "." + name;
       std::string new_module = module;
@@ -236,6 +433,16 @@ class Porter {
         auto it = env_->resolves.find(path);
         if (it != env_->resolves.end() && it->second) continue;
         std::string best = BestPath(module, name);
+        if (best.empty() && module.ends_with("._dist_metrics") && name.ends_with("Distance64")) {
+          // 1.3+ EuclideanDistance64 is <= 1.2's EuclideanDistance: the same (p, vec, mat) state
+          std::string alt = name.substr(0, name.size() - 2);
+          std::string b = BestPath(module, alt);
+          if (!b.empty()) best = b, g->name = file_.graph.Store(alt), name = alt;
+        } else if (best.empty() && module.ends_with("._dist_metrics") && name.ends_with("Distance")) {
+          std::string alt = name + "64";
+          std::string b = BestPath(module, alt);
+          if (!b.empty()) best = b, g->name = file_.graph.Store(alt), name = alt;
+        }
         if (best.empty()) {
           if (it == env_->resolves.end() && !module.starts_with("sklearn")) continue;  // unmeasured scipy: keep
           if (it == env_->resolves.end()) {
@@ -253,7 +460,7 @@ class Porter {
         auto new_ok = env_->resolves.find(new_module + "." + name);
         if (old_ok != env_->resolves.end() && old_ok->second && (new_ok == env_->resolves.end() || !new_ok->second)) new_module = module;
       }
-      if (new_module == module) continue;
+      if (new_module == module && std::string_view(g->name) == path.substr(module.size() + 1)) continue;
       g->text = file_.graph.Store(new_module);
       std::string to = new_module + "." + name;
       if (renamed.emplace(path, to).second) Change("file", fmt::format("global {} -> {}", path, to));
@@ -601,6 +808,10 @@ class Porter {
          "1.1-1.2 renamed loss_ (the same _gb_losses object) to _loss"},
         {"GradientBoostingRegressor", "_loss", [tgt, get](const Obj& o) -> const Value* { return tgt < Version{1, 3, 0} ? get(o, "loss_") : nullptr; },
          "1.1-1.2 renamed loss_ (the same _gb_losses object) to _loss"},
+        {"GradientBoostingClassifier", "oob_scores_", {}, "1.3+ fit: only with subsample < 1; predict never reads it"},
+        {"GradientBoostingRegressor", "oob_scores_", {}, "1.3+ fit: only with subsample < 1; predict never reads it"},
+        {"GradientBoostingClassifier", "oob_score_", {}, "1.3+ fit: only with subsample < 1; predict never reads it"},
+        {"GradientBoostingRegressor", "oob_score_", {}, "1.3+ fit: only with subsample < 1; predict never reads it"},
         {"StackingClassifier", "_label_encoder", copy("_le"), "renamed from _le in 1.0 (the same LabelEncoder)"},
         {"StackingClassifier", "_le", copy("_label_encoder"), "0.23 name of _label_encoder"},
         {"*", "importance_getter", text("auto"), "'auto' reads coef_ / feature_importances_ as < 0.24 did"},
@@ -1070,9 +1281,10 @@ class Porter {
   void RefreshGlobals() {
     std::vector<GlobalRef> globals;
     std::set<std::string> seen;
+    const std::set<const Value*> live = Reachable();
     for (std::size_t i = 0; i < file_.graph.node_count(); ++i) {
       const Value* g = file_.graph.node(i);
-      if (g->kind != Kind::kGlobal) continue;
+      if (g->kind != Kind::kGlobal || !live.count(g)) continue;
       GlobalRef r;
       r.module = std::string(g->text);
       r.name = std::string(g->name);
