@@ -82,6 +82,11 @@ ModelFile ReadModelFile(const std::string& path, const ReadOptions& options) {
     if (bytes.empty()) throw Error::Format("the file is empty; a pickle starts with an opcode (0x80 PROTO for protocol 2 and later)").AtOffset(0);
     std::uint64_t max_out = options.limits.decompress_factor * bytes.size() + options.limits.decompress_allowance;
     numpy::InputRef stream;
+    // A zip archive (torch.save, numpy .npz, skops) is not a pickle: say so rather than fail on opcodes.
+    if (bytes.size() >= 4 && bytes[0] == std::byte{'P'} && bytes[1] == std::byte{'K'} && bytes[2] == std::byte{3} && bytes[3] == std::byte{4}) {
+      throw Error::Unsupported("this is a zip archive (torch.save, numpy .npz or skops files are zips), not a pickle or joblib file")
+          .AtOffset(0);
+    }
     if (io::IsZFile(bytes)) {
       out.container = Container::kJoblibLegacyZfile;
       out.compressor = Compressor::kZlib;

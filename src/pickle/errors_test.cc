@@ -378,3 +378,22 @@ TEST(SideFiles, BareRelativePathFindsItsSideFiles) {
 
 }  // namespace
 }  // namespace skbridge
+
+namespace skbridge {
+namespace {
+
+// Integers beyond Python's 4300-digit str() limit are named by size, not converted (quadratic).
+TEST(BigInts, HugeIntegersAreNamedBySizeNotConverted) {
+  std::string p = "\x80\x02\x8b";
+  std::uint32_t n = 100000;
+  p.append(reinterpret_cast<const char*>(&n), 4);
+  p.append(n - 1, '\x01');
+  p.push_back('\x02');
+  p += ".";
+  ModelFile f = ReadPickleBytes(std::as_bytes(std::span(p.data(), p.size())));
+  EXPECT_EQ(f.graph.root->IntDecimal(), "<int of 100000 bytes>");
+  EXPECT_EQ(f.graph.root->Repr().substr(0, 7), "<int of");
+}
+
+}  // namespace
+}  // namespace skbridge

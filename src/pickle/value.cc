@@ -61,6 +61,9 @@ const Value* Value::Get(std::string_view key) const {
 std::string Value::IntDecimal() const {
   if (kind == Kind::kBool) return boolean ? "1" : "0";
   if (!text.empty()) {
+    // Like Python's int->str limit (4300 digits): larger values are named by size, since the
+    // conversion is quadratic and a hostile file could make it take minutes.
+    if (text.size() > 1786) return fmt::format("<int of {} bytes>", text.size());
     return pickle::TwosComplementToDecimal({reinterpret_cast<const std::byte*>(text.data()), text.size()});
   }
   return std::to_string(integer);

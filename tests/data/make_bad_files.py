@@ -362,7 +362,7 @@ def broken():
     add("wrong_magic.pkl", b"\x93NUMPY\x01\x00v\x00{'descr': '<f8'}", code="format", message="stack underflow", offset=0)
     add("empty.pkl", b"", code="format", message="the file is empty")
     # A zip archive (torch.save, .npz): P is PERSID, which names what it is not.
-    add("zip_archive.pkl", b"PK\x03\x04\x14\x00\x00\x00\x08\x00", code="unsupported", message="persistent IDs", offset=0)
+    add("zip_archive.pkl", b"PK\x03\x04\x14\x00\x00\x00\x08\x00", code="unsupported", message="zip archive", offset=0)
     whole = gzip.compress(P().proto(4).str("x" * 5000).stop().data(), mtime=0)
     add("truncated.gz", whole[: len(whole) // 2], code="format", message="truncated gzip stream")
     bad = bytearray(zlib.compress(P().proto(4).str("abc" * 3000).stop().data()))
