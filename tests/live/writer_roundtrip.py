@@ -30,7 +30,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 SUITES = ["bullseye", "bookworm", "trixie", "sid"]
 COMPRESSORS = ["none", "zlib", "gzip", "bz2", "xz", "lzma"]
-TIMEOUT = 120  # seconds per case
 
 
 def vtuple(v):
@@ -132,31 +131,8 @@ def check_one(job, case, folder, manifest):
 
 
 def forked(fn, *a):
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(r)
-        try:
-            out = json.dumps(fn(*a), allow_nan=False).encode()
-        except BaseException as e:  # noqa: B902 - any failure is a result
-            out = json.dumps({"status": "load_error", "error": "checker: %s: %s" % (type(e).__name__, e)}).encode()
-        with os.fdopen(w, "wb") as fh:
-            fh.write(out)
-        os._exit(0)
-    os.close(w)
-    import signal
-
-    def on_alarm(*_):
-        os.kill(pid, signal.SIGKILL)
-    signal.signal(signal.SIGALRM, on_alarm)
-    signal.alarm(TIMEOUT)
-    with os.fdopen(r, "rb") as fh:
-        data = fh.read()
-    _, status = os.waitpid(pid, 0)
-    signal.alarm(0)
-    if data:
-        return json.loads(data)
-    return {"status": "load_error", "error": "process crashed or timed out (status %d)" % status}
+    import baseline  # tools/compat/baseline.py runs each case in a child the same way
+    return baseline.call_forked(fn, a, lambda message: {"status": "load_error", "error": message})
 
 
 def run_check(args):

@@ -144,24 +144,17 @@ def check_case(case, folder, manifest, f=None):
     return res
 
 
-def run_forked(case, folder, manifest):
-    """check_case in a child process; a crash or a hang becomes a load_error/predict_error."""
+def call_forked(fn, args, on_failure):
+    """fn(*args) in a child process, its JSON result returned; an exception in the child, a crash
+    or a hang (TIMEOUT) becomes on_failure(message) instead of ending the run."""
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:  # child
         os.close(r)
         try:
-            res = check_case(case, folder, manifest)
-            if res["status"] == "load_error" and res["file"].endswith(".joblib"):
-                # Secondary measurement: is it the joblib container or the pickled objects?
-                p2 = next(f for f in case["files"] if f["format"] == "pickle" and f["protocol"] == 2)
-                alt = check_case(case, folder, manifest, p2)
-                res["pickle_p2"] = {"status": alt["status"], "error": alt["error"]}
-            out = json.dumps(res, allow_nan=False).encode()
+            out = json.dumps(fn(*args), allow_nan=False).encode()
         except BaseException as e:
-            out = json.dumps({"name": case["name"], "estimator": case["estimator"], "file": None,
-                              "status": "load_error", "error": "checker: " + first_line(e),
-                              "warnings": [], "outputs": {}}).encode()
+            out = json.dumps(on_failure("checker: " + first_line(e)), allow_nan=False).encode()
         with os.fdopen(w, "wb") as fh:
             fh.write(out)
         os._exit(0)
@@ -178,8 +171,23 @@ def run_forked(case, folder, manifest):
     if data:
         return json.loads(data)
     how = "killed by signal %d" % os.WTERMSIG(status) if os.WIFSIGNALED(status) else "exit %d" % status
-    return {"name": case["name"], "estimator": case["estimator"], "file": None, "status": "load_error",
-            "error": "process crashed (%s) while loading or predicting" % how, "warnings": [], "outputs": {}}
+    return on_failure("process crashed (%s) while loading or predicting" % how)
+
+
+def run_forked(case, folder, manifest):
+    """check_case in a child process; a crash or a hang becomes a load_error."""
+    def measure():
+        res = check_case(case, folder, manifest)
+        if res["status"] == "load_error" and res["file"].endswith(".joblib"):
+            # Secondary measurement: is it the joblib container or the pickled objects?
+            p2 = next(f for f in case["files"] if f["format"] == "pickle" and f["protocol"] == 2)
+            alt = check_case(case, folder, manifest, p2)
+            res["pickle_p2"] = {"status": alt["status"], "error": alt["error"]}
+        return res
+
+    return call_forked(measure, (), lambda message: {
+        "name": case["name"], "estimator": case["estimator"], "file": None, "status": "load_error",
+        "error": message, "warnings": [], "outputs": {}})
 
 
 def cmd_run(args):
