@@ -57,17 +57,7 @@ Expected LoadExpected(const fs::path& p) {
   e.shape = a->shape;
   if (a->dtype.kind == DTypeKind::kUnicode) {
     e.is_text = true;
-    for (std::int64_t i = 0; i < a->size(); ++i) {
-      std::string s;
-      for (std::int64_t k = 0; k < a->dtype.itemsize / 4; ++k) {
-        char32_t cp;
-        std::memcpy(&cp, a->data + i * a->dtype.itemsize + 4 * k, 4);
-        if (!cp) break;
-        if (cp < 0x80) s.push_back(static_cast<char>(cp));
-        else s += fmt::format("\\u{:04x}", static_cast<unsigned>(cp));
-      }
-      e.texts.push_back(s);
-    }
+    for (std::int64_t i = 0; i < a->size(); ++i) e.texts.push_back(a->UnicodeAt(i));
     return e;
   }
   if (a->ndim() == 3) {

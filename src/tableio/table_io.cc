@@ -185,10 +185,6 @@ Table FromJsonRows(const nlohmann::json& rows, std::vector<std::string> columns,
   return t;
 }
 
-void ExpectRows(const Output& o) {
-  (void)o;
-}
-
 std::string JsonNumber(double d) {
   if (std::isnan(d)) return "NaN";
   if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
@@ -262,12 +258,7 @@ Table TableFromNpy(const std::string& path) {
   if (a->dtype.kind == DTypeKind::kUnicode || a->dtype.kind == DTypeKind::kBytes) {
     throw Error::InvalidInput(fmt::format("{}: text arrays are not accepted as model input; use CSV or JSON", path));
   }
-  Value v;
-  v.kind = Kind::kArray;
-  v.array = a;
-  std::vector<double> values;
-  // Reuse the estimator helpers' conversion (any numeric dtype, either order) via a tiny local copy.
-  values.resize(rows * cols);
+  std::vector<double> values(rows * cols);
   const NdArray& arr = *a;
   auto get = [&](std::int64_t i) -> double {
     const std::byte* p = arr.data + i * arr.dtype.itemsize;
