@@ -143,15 +143,6 @@ void TreeNodeLayout(const CheckContext& c, std::vector<Finding>* out) {
   }
 }
 
-// A fitted estimator holds attributes ending in '_' (coef_, classes_ ...); an estimator kept only as
-// a hyper-parameter (Stacking's `estimators`, a search's `estimator`) holds none.
-bool IsFitted(const Value& state) {
-  for (const auto& [k, v] : state.entries) {
-    if (k->is_text() && k->text.size() > 1 && k->text.back() == '_' && k->text.front() != '_') return true;
-  }
-  return false;
-}
-
 // Attributes a class's __setstate__ rebuilds from others, so their absence is harmless.
 bool RebuiltOnLoad(std::string_view cls, std::string_view key, const Value& state) {
   // IsotonicRegression.__setstate__ rebuilds f_ from X_thresholds_/y_thresholds_.
@@ -474,6 +465,13 @@ void SilentChanges(const CheckContext& c, std::vector<Finding>* out) {
 }
 
 }  // namespace
+
+bool IsFitted(const Value& state) {
+  for (const auto& [k, v] : state.entries) {
+    if (k->is_text() && k->text.size() > 1 && k->text.back() == '_' && k->text.front() != '_') return true;
+  }
+  return false;
+}
 
 const std::vector<RuleEntry>& Rules() {
   static const std::vector<RuleEntry> kRules = {

@@ -36,4 +36,8 @@ struct RuleEntry {
 
 const std::vector<RuleEntry>& Rules();
 
+/// A fitted estimator's state holds attributes ending in '_' (coef_, classes_ ...); an estimator
+/// kept only as a hyper-parameter (Stacking's `estimators`, a search's `estimator`) holds none.
+bool IsFitted(const Value& state);
+
 }  // namespace skbridge::compat

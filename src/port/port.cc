@@ -23,6 +23,7 @@
 #include <set>
 
 #include "compat/knowledge.h"
+#include "compat/rules.h"
 #include "pickle/walk.h"
 #include "skbridge/error.h"
 
@@ -36,13 +37,6 @@ Value* Mut(const Value* v) { return const_cast<Value*>(v); }  // the graph is ou
 std::string_view ShortName(std::string_view path) {
   auto dot = path.rfind('.');
   return dot == std::string_view::npos ? path : path.substr(dot + 1);
-}
-
-bool IsFitted(const Value& state) {
-  for (const auto& [k, v] : state.entries) {
-    if (k->is_text() && k->text.size() > 1 && k->text.back() == '_' && k->text.front() != '_') return true;
-  }
-  return false;
 }
 
 struct Obj {
@@ -1127,7 +1121,7 @@ class Porter {
     for (auto& o : objects_) {
       if (!o.state || !o.class_path.starts_with("sklearn.")) continue;
       std::string cls(ShortName(o.class_path));
-      if (!IsFitted(*o.state)) {
+      if (!compat::IsFitted(*o.state)) {
         // an unfitted estimator (a meta-estimator's template): its parameters, as the target's
         // get_params / clone read them; derived where the table can, never a refusal
         auto r = env_->state_keys.find(o.class_path);
