@@ -3,7 +3,7 @@
 
 Two roles in one file:
 
-  port_check.py --skbridge BUILD/apps/cli/skbridge [--suites ...] [--matrix docs/port-matrix.md]
+  port_check.py --skbridge BUILD/apps/cli/skbridge [--suites ...] [--sources ...] [--cases REGEX] [--matrix FILE]
       On the host (ctest `live_port`). For every fixture folder (tests/fixtures/<version>) and every
       OTHER built environment (a missing one is reported as SKIPPED, never passed silently), every
       case's uncompressed .joblib is ported with `skbridge port --target sklearn=<target>`. A port
@@ -20,6 +20,7 @@ import argparse
 import collections
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -34,12 +35,14 @@ sys.path.insert(0, HERE)
 import writer_roundtrip as wr  # noqa: E402 - environments(), forked(), check_one()
 
 
-def port_pair(skbridge, src_version, folder, target, out_dir):
+def port_pair(skbridge, src_version, folder, target, out_dir, only=None):
     """Ports every case of one fixture folder to one target; returns (jobs, refusals)."""
     with open(os.path.join(folder, "manifest.json")) as fh:
         manifest = json.load(fh)
     jobs, refused = [], {}
     for case in manifest["cases"]:
+        if only and not only.search(case["name"]):
+            continue
         src = next((f for f in case["files"] if f["format"] == "joblib" and f["compressor"] is None), None)
         if src is None:
             continue
@@ -68,6 +71,9 @@ def run_host(args):
     suites = args.suites.split(",") if args.suites else SUITES
     versions = sorted(d for d in os.listdir(os.path.join(ROOT, "tests", "fixtures"))
                       if os.path.isfile(os.path.join(ROOT, "tests", "fixtures", d, "manifest.json")))
+    if args.sources:
+        versions = [v for v in versions if v in args.sources.split(",")]
+    only = re.compile(args.cases) if args.cases else None
     targets = {}
     for suite in suites:
         if suite not in envs:
@@ -89,7 +95,7 @@ def run_host(args):
             folder = os.path.join(ROOT, "tests", "fixtures", s)
             out_dir = os.path.join(work, "%s_to_%s" % (s, t))
             os.makedirs(out_dir)
-            jobs, refused = port_pair(skbridge, s, folder, tenv, out_dir)
+            jobs, refused = port_pair(skbridge, s, folder, tenv, out_dir, only)
             cell = {"same": 0, "refused": len(refused), "failed": 0, "failures": [], "refusals": refused,
                     "restricted": 0, "restrictions": []}
             if jobs:
@@ -215,6 +221,9 @@ def main():
     ap.add_argument("--skbridge", help="path of the skbridge CLI (host role)")
     ap.add_argument("--suites", default="", help="comma-separated target environments (default: all four)")
     ap.add_argument("--matrix", default="docs/port-matrix.md", help="where to write the matrix (relative to the repository)")
+    ap.add_argument("--cases", default="", help="only cases whose name matches this regular expression (a partial run: "
+                    "use --matrix to write elsewhere)")
+    ap.add_argument("--sources", default="", help="comma-separated source versions (default: every fixture folder)")
     ap.add_argument("--check", help="spec file, relative to the repository (environment role)")
     args = ap.parse_args()
     if args.check:
