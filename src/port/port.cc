@@ -73,6 +73,7 @@ class Porter {
     RefuseUnverified();
     Losses();
     CyPickles();
+    RemainderColumnLists();
     RenameGlobals();
     RandomStates();
     Collect();  // class paths changed
@@ -465,6 +466,29 @@ class Porter {
     }
   }
 
+  // scikit-learn 1.5-1.6 keep ColumnTransformer's remainder columns in a _RemainderColsList (a
+  // UserList that warns on access; 1.5 _column_transformer.py), pickled as the class with state
+  // {data: [column indices], future_dtype, warning_*}; 1.7 removed the class, and versions before 1.5
+  // never had it. Every version reads the same columns from a plain list of indices.
+  void RemainderColumnLists() {
+    auto own = env_->resolves.find("sklearn.compose._column_transformer._RemainderColsList");
+    if (own != env_->resolves.end() && own->second) return;
+    int n = 0;
+    for (std::size_t i = 0; i < file_.graph.node_count(); ++i) {
+      Value* v = file_.graph.node(i);
+      const Value* cls = v->kind == Kind::kObject ? v->Class() : nullptr;
+      if (!cls || cls->text != "sklearn.compose._column_transformer" || cls->name != "_RemainderColsList") continue;
+      const Value* st = v->object->state;
+      const Value* data = st && st->kind == Kind::kDict ? st->Get("data") : nullptr;
+      if (!data || data->kind != Kind::kList) throw Error::Unsupported("a _RemainderColsList without its list of columns");
+      std::vector<const Value*> items = data->items;
+      v->kind = Kind::kList;  // in place: every reference to it (transformers_, _remainder) now sees a list
+      v->items = std::move(items);
+      ++n;
+    }
+    if (n) Change("file", fmt::format("{} ColumnTransformer remainder column list(s) (_RemainderColsList) -> plain list", n));
+  }
+
   // numpy.random objects, by the numpy that pickled them (numpy/random/_pickle.py):
   //   < 1.24     __randomstate_ctor(name) / __generator_ctor(name), then BUILD with the state dict;
   //   1.24-1.26  the same with a second argument, the bit generator constructor (numpy PR 22014);
@@ -780,6 +804,29 @@ class Porter {
          "1.9 always applies SAMME; older targets default to SAMME.R, so the value must be SAMME. Verified live into 1.4; "
          "into 1.2 the probabilities differ (SAMME's predict_proba changed in 1.4), so no derivation there"},
         {"*", "presort", text("deprecated"), "0.23 BaseDecisionTree: presort read in fit only ('deprecated' default)"},
+        // hyperparameters added after the model was written (real files of 0.18-0.21 in the wild corpus);
+        // the default is what the older model did
+        {"SVC", "break_ties", boolean(false), "0.22: break_ties=False is the older one-vs-one vote"},
+        {"NuSVC", "break_ties", boolean(false), "0.22: break_ties=False is the older one-vs-one vote"},
+        {"LogisticRegression", "l1_ratio", none, "0.21: elastic-net mixing, read in fit only; None = no elastic net, as before"},
+        {"GaussianNB", "priors", none, "0.17-era files lack it; None = priors from the training data (class_prior_), as they did"},
+        {"SGDClassifier", "early_stopping", boolean(false), "0.20: fit only; False as before"},
+        {"SGDRegressor", "early_stopping", boolean(false), "0.20: fit only; False as before"},
+        {"SGDClassifier", "validation_fraction", real(0.1), "0.20: fit only (early stopping)"},
+        {"SGDRegressor", "validation_fraction", real(0.1), "0.20: fit only (early stopping)"},
+        {"SGDClassifier", "n_iter_no_change", integer(5), "0.20: fit only (early stopping)"},
+        {"SGDRegressor", "n_iter_no_change", integer(5), "0.20: fit only (early stopping)"},
+        {"LogisticRegression", "solver", text("liblinear"), "a file without solver predates 0.15, when liblinear was the only solver "
+                                                             "(predict_proba's 'auto' one-vs-rest test reads it)"},
+        {"LogisticRegression", "max_iter", integer(100), "0.17-era files lack it; fit only, default 100"},
+        {"LogisticRegression", "warm_start", boolean(false), "0.17-era files lack it; fit only, default False"},
+        {"SGDClassifier", "max_iter", integer(1000), "0.19 replaced n_iter by max_iter; fit only, default 1000"},
+        {"SGDRegressor", "max_iter", integer(1000), "0.19 replaced n_iter by max_iter; fit only, default 1000"},
+        {"SGDClassifier", "tol", none, "0.19: stopping tolerance, fit only; None = no tolerance, as the older model"},
+        {"SGDRegressor", "tol", none, "0.19: stopping tolerance, fit only; None = no tolerance, as the older model"},
+        {"GaussianNB", "var_smoothing", real(1e-9), "0.20: added to the variances at fit only; predict reads the fitted variances"},
+        {"CountVectorizer", "_stop_words_id", none, "1.x transform memoises its stop-word check by id(stop_words) via getattr (None: check once)"},
+        {"TfidfVectorizer", "_stop_words_id", none, "1.x transform memoises its stop-word check by id(stop_words) via getattr (None: check once)"},
         {"SimpleImputer", "_fill_dtype", [this, get](const Obj& o) -> const Value* {
            return get(o, "_fit_dtype") ? get(o, "_fit_dtype") : Derive(o, "_fit_dtype");
          }, "1.9 renamed _fit_dtype (X.dtype at fit) to _fill_dtype"},
@@ -1058,7 +1105,15 @@ class Porter {
     if (const AttrRule* r = FindRule(o, key, true)) {
       if (const Value* v = r->derive(o)) return v;
     }
-    if (key == "n_features_in_") return get("n_features_");
+    if (key == "n_features_in_") {
+      if (get("n_features_")) return get("n_features_");
+      // a linear model fitted before 0.23: coef_ has one column per input feature
+      const Value* coef = get("coef_");
+      if (coef && coef->kind == Kind::kArray && (coef->array->ndim() == 1 || coef->array->ndim() == 2)) {
+        return Int(coef->array->shape[coef->array->ndim() - 1]);
+      }
+      return nullptr;
+    }
     if (key == "n_features_") {
       if (cls.starts_with("Bagging") || cls.find("Forest") != std::string::npos || cls.starts_with("ExtraTrees") ||
           cls.starts_with("GradientBoosting") || cls.starts_with("DecisionTree") || cls.starts_with("ExtraTree") ||
