@@ -69,6 +69,62 @@ const EnvKnowledge* FindEnvironment(const Version& sklearn) {
   return nullptr;
 }
 
+namespace {
+
+std::vector<std::string> ModuleParts(std::string_view s) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (true) {
+    auto dot = s.find('.', start);
+    std::string part(s.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
+    if (!part.empty() && part[0] == '_') part.erase(0, 1);
+    out.push_back(std::move(part));
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  return out;
+}
+
+std::string ClosestPath(const EnvKnowledge& env, std::string_view module, std::string_view name) {
+  std::string best;
+  int best_score = -1;
+  std::string top(module.substr(0, module.find('.')));
+  const auto want = ModuleParts(module);
+  for (const auto& [p, ok] : env.resolves) {
+    if (!ok || p.size() <= name.size() + 1 || !p.ends_with(name) || p[p.size() - name.size() - 1] != '.') continue;
+    if (!p.starts_with(top + ".")) continue;
+    auto have = ModuleParts(std::string_view(p).substr(0, p.size() - name.size() - 1));
+    int score = 0;
+    while (score < static_cast<int>(std::min(want.size(), have.size())) && want[score] == have[score]) ++score;
+    if (score > best_score || (score == best_score && p < best)) {
+      best = p;
+      best_score = score;
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+std::string TargetPathFor(const EnvKnowledge& env, std::string_view module, std::string_view name) {
+  std::string best = ClosestPath(env, module, name);
+  if (best.empty() && module.ends_with("._dist_metrics")) {
+    if (name.ends_with("Distance64")) best = ClosestPath(env, module, name.substr(0, name.size() - 2));
+    else if (name.ends_with("Distance")) best = ClosestPath(env, module, std::string(name) + "64");
+  }
+  return best;
+}
+
+bool PortReplaces(std::string_view module, std::string_view name) {
+  if (module.ends_with("numpy_pickle") && name.ends_with("ArrayWrapper")) return true;  // (Z)NDArrayWrapper, NumpyArrayWrapper
+  // gradient-boosting loss objects: port builds the target's own from the source's kind (or refuses then)
+  if (module == "sklearn.ensemble._gb_losses" || module == "sklearn._loss.loss" || module == "sklearn._loss._loss" ||
+      module == "sklearn._loss.link" || module == "sklearn.ensemble._hist_gradient_boosting.loss") {
+    return true;
+  }
+  return module == "sklearn.compose._column_transformer" && name == "_RemainderColsList";
+}
+
 int MaxProtocolFor(const Version& python) {
   if (python.major < 3) return 2;
   if (python.minor < 4) return 3;

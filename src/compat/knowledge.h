@@ -35,6 +35,18 @@ const std::vector<EnvKnowledge>& KnownEnvironments();
 /// The measured environment with exactly this scikit-learn version, or nullptr.
 const EnvKnowledge* FindEnvironment(const Version& sklearn);
 
+/// Where the target holds the class or function the file names as module.name: the full path of
+/// the same name under the closest module (shared leading components, ignoring a leading '_'),
+/// or of its renamed successor (scikit-learn 1.3's EuclideanDistance -> EuclideanDistance64 and
+/// back: the same pickled state); empty when the target has neither.
+std::string TargetPathFor(const EnvKnowledge& env, std::string_view module, std::string_view name);
+
+/// Globals that `skbridge port` replaces whatever the target holds: joblib's array wrappers (the
+/// reader turns them into arrays, the writer writes the target's container), gradient-boosting
+/// loss objects (rebuilt as the target's) and scikit-learn 1.5-1.6's _RemainderColsList (rewritten
+/// as a plain list).
+bool PortReplaces(std::string_view module, std::string_view name);
+
 /// The highest pickle protocol a Python version reads.
 int MaxProtocolFor(const Version& python);
 

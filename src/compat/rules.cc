@@ -111,10 +111,24 @@ void GlobalsResolve(const CheckContext& c, std::vector<Finding>* out) {
       std::string change = sklearn ? (g.module.find("._") != std::string::npos ? "a class that moved or does not exist in the target"
                                                                                : "scikit-learn 0.24: the 0.21 public module paths were removed")
                                    : "module layout changed";
+      // portable when the target holds the same class under another module path (what port renames to)
+      bool portable = !(sklearn || g.module.starts_with("scipy")) || PortReplaces(g.module, g.name) ||
+                      !TargetPathFor(*c.env, g.module, g.name).empty();
+      std::string fix = c.port_hint;
+      if (!portable) {
+        std::string where;
+        for (const auto& e : KnownEnvironments()) {
+          auto r = e.resolves.find(path);
+          if ((r != e.resolves.end() && r->second) || !TargetPathFor(e, g.module, g.name).empty()) where += (where.empty() ? "" : ", ") + e.sklearn.Str();
+        }
+        fix = where.empty() ? "no faithful port: none of the measured scikit-learn versions has " + g.name
+                            : fmt::format("no faithful port: needs a scikit-learn that has {} (measured: {})", g.name, where);
+      }
       out->push_back(Make(Verdict::kLoadFails, "file", change,
-                          fmt::format("{} does not exist in the target (scikit-learn {}, numpy {}): pickle cannot find it", path,
-                                      c.target.sklearn->Str(), c.target.numpy ? c.target.numpy->Str() : "?"),
-                          c.port_hint));
+                          fmt::format("{} does not exist in the target (scikit-learn {}, numpy {}){}", path, c.target.sklearn->Str(),
+                                      c.target.numpy ? c.target.numpy->Str() : "?",
+                                      portable ? ": pickle cannot find it" : " under any module path"),
+                          fix, portable));
     }
   }
 }

@@ -431,16 +431,10 @@ class Porter {
       } else if (module.starts_with("sklearn") || module.starts_with("scipy")) {
         auto it = env_->resolves.find(path);
         if (it != env_->resolves.end() && it->second) continue;
-        std::string best = BestPath(module, name);
-        if (best.empty() && module.ends_with("._dist_metrics") && name.ends_with("Distance64")) {
-          // 1.3+ EuclideanDistance64 is <= 1.2's EuclideanDistance: the same (p, vec, mat) state
-          std::string alt = name.substr(0, name.size() - 2);
-          std::string b = BestPath(module, alt);
-          if (!b.empty()) best = b, g->name = file_.graph.Store(alt), name = alt;
-        } else if (best.empty() && module.ends_with("._dist_metrics") && name.ends_with("Distance")) {
-          std::string alt = name + "64";
-          std::string b = BestPath(module, alt);
-          if (!b.empty()) best = b, g->name = file_.graph.Store(alt), name = alt;
+        std::string best = compat::TargetPathFor(*env_, module, name);
+        if (!best.empty() && !best.ends_with("." + name)) {  // renamed in the target (1.3's *Distance64)
+          name = best.substr(best.rfind('.') + 1);
+          g->name = file_.graph.Store(name);
         }
         if (best.empty()) {
           if (it == env_->resolves.end() && !module.starts_with("sklearn")) continue;  // unmeasured scipy: keep
@@ -548,39 +542,6 @@ class Porter {
       ++rewritten;
     }
     if (rewritten) Change("file", fmt::format("{} numpy.random object(s) rebuilt by bit generator name, as numpy {} reads them", rewritten, numpy_.Str()));
-  }
-
-  /// The resolving path of the target with the same final name, closest in module to `module`.
-  std::string BestPath(const std::string& module, const std::string& name) {
-    std::string best;
-    int best_score = -1;
-    std::string top = module.substr(0, module.find('.'));
-    for (const auto& [p, ok] : env_->resolves) {
-      if (!ok || p.size() <= name.size() + 1 || !p.ends_with(name) || p[p.size() - name.size() - 1] != '.') continue;
-      if (!p.starts_with(top + ".")) continue;
-      // score: shared leading module components, ignoring a leading underscore.
-      auto split = [](std::string_view s) {
-        std::vector<std::string> out;
-        std::size_t start = 0;
-        while (true) {
-          auto dot = s.find('.', start);
-          std::string part(s.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
-          if (!part.empty() && part[0] == '_') part.erase(0, 1);
-          out.push_back(part);
-          if (dot == std::string_view::npos) break;
-          start = dot + 1;
-        }
-        return out;
-      };
-      auto a = split(module), b = split(std::string_view(p).substr(0, p.size() - name.size() - 1));
-      int score = 0;
-      while (score < static_cast<int>(std::min(a.size(), b.size())) && a[score] == b[score]) ++score;
-      if (score > best_score || (score == best_score && p < best)) {
-        best = p;
-        best_score = score;
-      }
-    }
-    return best;
   }
 
   // ---- 3. trees --------------------------------------------------------------------------------

@@ -59,7 +59,7 @@ def port_pair(skbridge, src_version, folder, target, out_dir, only=None):
 
 def reason_key(msg):
     """A short grouping key for a refusal message."""
-    for key in ["does not exist in scikit-learn", "was not measured", "fitted with missing values", "cannot derive",
+    for key in ["does not exist in scikit-learn", "under any module path", "was not measured", "fitted with missing values", "cannot derive",
                 "one-vs-rest", "SAMME.R", "PLS", "coef_ changed layout", "after porting", "no measured knowledge"]:
         if key in msg:
             return key
