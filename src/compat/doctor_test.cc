@@ -66,6 +66,30 @@ TEST(Doctor, AgreesWithWhatTheRealTargetsDid) {
   EXPECT_EQ(agree, total) << "the doctor disagrees with what a real target did";
 }
 
+// A class the target holds under no module path cannot be ported: the fix names the measured
+// versions that have it instead of suggesting a port (a real 0.19 KNeighborsClassifier with a
+// kd-tree, from the wild corpus).
+TEST(Doctor, ClassMissingEverywhereInTheTargetNamesTheVersionsThatHaveIt) {
+  fs::path file = fs::path(SKBRIDGE_SOURCE_DIR) / ".." / "shared" / "corpus" / "wild" / "SensorTeam__classifier-mk1" / "knn_model.sav";
+  if (!fs::exists(file)) GTEST_SKIP() << "wild corpus not found";
+  DoctorReport r = Doctor(ReadModelFile(file.string()), Target::Parse("sklearn=1.4.2"));
+  bool binary_tree = false, moved = false;
+  for (const auto& f : r.findings) {
+    if (f.message.find("kd_tree.BinaryTree") != std::string::npos) {
+      binary_tree = true;
+      EXPECT_FALSE(f.portable);
+      EXPECT_NE(f.fix.find("measured: 0.23.2"), std::string::npos) << f.fix;
+    }
+    if (f.message.find("sklearn.neighbors.classification.KNeighborsClassifier") != std::string::npos) {
+      moved = true;  // the class moved to sklearn.neighbors._classification: a port renames it
+      EXPECT_TRUE(f.portable);
+      EXPECT_NE(f.fix.find("skbridge port"), std::string::npos) << f.fix;
+    }
+  }
+  EXPECT_TRUE(binary_tree);
+  EXPECT_TRUE(moved);
+}
+
 TEST(Doctor, TargetParsing) {
   Target t = Target::Parse("sklearn=1.2.1,numpy=1.24.2,python=3.11");
   EXPECT_EQ(t.sklearn->Str(), "1.2.1");
