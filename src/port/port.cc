@@ -774,12 +774,16 @@ class Porter {
     if (!pre || pre->is_none()) return;
     const Version tgt = *target_.sklearn;
     if (!TargetHolds(o.class_path, "_preprocessor")) {
+      const bool raw_categories = TargetHolds("sklearn.ensemble._hist_gradient_boosting.binning._BinMapper", "is_categorical_");
       throw Error::Unsupported(fmt::format(
           "{}: its categorical features are encoded by a fitted OrdinalEncoder (_preprocessor, scikit-learn >= 1.4) and its "
-          "trees split on those codes, with the categorical columns moved first; scikit-learn {} has no preprocessor: it "
-          "splits on the raw values cast to uint8, so a value that is not one of the known categories (2.5, 300) would "
-          "follow a category's branch instead of the missing-value branch, and string categories cannot be given at all",
-          o.path, tgt.Str()));
+          "trees split on those codes, with the categorical columns moved first; {}",
+          o.path,
+          raw_categories ? fmt::format("scikit-learn {} has no preprocessor: it splits on the raw values cast to uint8, so a value "
+                                       "that is not one of the known categories (2.5, 300) would follow a category's branch "
+                                       "instead of the missing-value branch, and string categories cannot be given at all",
+                                       tgt.Str())
+                         : fmt::format("scikit-learn {} has no categorical splits", tgt.Str())));
     }
     const char* want = tgt >= Version{1, 6, 0} ? "ensure_all_finite" : "force_all_finite";
     const char* other = tgt >= Version{1, 6, 0} ? "force_all_finite" : "ensure_all_finite";
