@@ -715,6 +715,7 @@ class Porter {
   //     preprocessor and splits on the raw category values (cast to uint8), 0.23 has no
   //     categorical splits at all.
   static bool IsHgb(std::string_view cls) { return cls == "HistGradientBoostingClassifier" || cls == "HistGradientBoostingRegressor"; }
+  static constexpr std::string_view kBinMapper = "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper";
 
   /// Whether the target's pickled state of `class_path` always holds `key` (measured).
   bool TargetHolds(std::string_view class_path, std::string_view key) const {
@@ -730,7 +731,6 @@ class Porter {
   }
 
   void HistGradientBoosting() {
-    const std::string_view kBinMapper = "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper";
     const bool categorical_target = TargetHolds(kBinMapper, "is_categorical_");
     for (const auto& o : objects_) {
       if (!o.state || !IsHgb(ShortName(o.class_path))) continue;
@@ -774,7 +774,7 @@ class Porter {
     if (!pre || pre->is_none()) return;
     const Version tgt = *target_.sklearn;
     if (!TargetHolds(o.class_path, "_preprocessor")) {
-      const bool raw_categories = TargetHolds("sklearn.ensemble._hist_gradient_boosting.binning._BinMapper", "is_categorical_");
+      const bool raw_categories = TargetHolds(kBinMapper, "is_categorical_");
       throw Error::Unsupported(fmt::format(
           "{}: its categorical features are encoded by a fitted OrdinalEncoder (_preprocessor, scikit-learn >= 1.4) and its "
           "trees split on those codes, with the categorical columns moved first; {}",
