@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "skbridge/compat.h"
 #include "skbridge/error.h"
@@ -267,6 +268,140 @@ TEST(Port, ClassMissingInTargetIsRefusedByName) {
   }
   std::string why = Refusal(f, "sklearn=1.2.1");
   EXPECT_NE(why.find("FutureRegression"), std::string::npos) << why;
+}
+
+// ---- HistGradientBoosting ----------------------------------------------------------------------
+
+const Value* FirstPredictor(const Value* hgb) {
+  const Value* predictors = hgb->State()->Get("_predictors");
+  return predictors->items[0]->items[0];
+}
+
+double NodeFloat(const NdArray& nodes, std::int64_t i, std::string_view field) {
+  double d;
+  std::memcpy(&d, nodes.data + i * nodes.dtype.itemsize + nodes.dtype.Field(field)->offset, 8);
+  return d;
+}
+
+TEST(Port, HistGradientBoostingFrom023) {
+  ModelFile f = Read("0.23.2", "HistGradientBoostingClassifier_multiclass_str");
+  const NdArray before = *FirstPredictor(f.graph.root)->State()->Get("nodes")->array;
+  ASSERT_EQ(before.dtype.itemsize, 47);
+  PortReport r = Port(f, Target::Parse("sklearn=1.9.0"));
+  const Value* st = f.graph.root->State();
+  // bin_mapper_ -> _bin_mapper, with one is_categorical_ flag (0) per feature
+  EXPECT_EQ(st->Get("bin_mapper_"), nullptr);
+  const Value* bm = st->Get("_bin_mapper");
+  ASSERT_NE(bm, nullptr);
+  const Value* flags = bm->State()->Get("is_categorical_");
+  ASSERT_NE(flags, nullptr);
+  EXPECT_EQ(flags->array->dtype.Str(), "|u1");
+  EXPECT_EQ(flags->array->size(), 6);
+  EXPECT_EQ(st->Get("_n_features")->integer, 6);
+  EXPECT_EQ(st->Get("_preprocessor")->kind, Kind::kNone);
+  EXPECT_EQ(st->Get("is_categorical_")->kind, Kind::kNone);
+  EXPECT_EQ(st->Get("loss")->text, "log_loss");  // 'auto' was removed in 1.3
+  // 1.9 holds the LabelEncoder of the classes
+  const Value* le = st->Get("_label_encoder");
+  ASSERT_NE(le, nullptr);
+  EXPECT_EQ(le->GlobalPath(), "sklearn.preprocessing._label.LabelEncoder");
+  EXPECT_EQ(le->State()->Get("classes_"), st->Get("classes_"));
+  // the 1.4+ node record: num_threshold, an intp feature_idx, is_categorical / bitset_idx = 0
+  const Value* p = FirstPredictor(f.graph.root);
+  const NdArray& nodes = *p->State()->Get("nodes")->array;
+  EXPECT_EQ(nodes.dtype.itemsize, 56);
+  EXPECT_EQ(nodes.dtype.Field("threshold"), nullptr);
+  ASSERT_NE(nodes.dtype.Field("num_threshold"), nullptr);
+  EXPECT_EQ(nodes.dtype.Field("feature_idx")->type.Str(), "<i8");
+  ASSERT_NE(nodes.dtype.Field("bitset_idx"), nullptr);
+  ASSERT_EQ(nodes.size(), before.size());
+  for (std::int64_t i = 0; i < nodes.size(); ++i) {
+    EXPECT_EQ(NodeFloat(nodes, i, "num_threshold"), NodeFloat(before, i, "threshold"));
+    EXPECT_EQ(NodeFloat(nodes, i, "value"), NodeFloat(before, i, "value"));
+  }
+  EXPECT_EQ(p->State()->Get("raw_left_cat_bitsets")->array->ShapeString(), "(0, 8)");
+  // multiclass baseline (K, 1) -> (1, K)
+  EXPECT_EQ(st->Get("_baseline_prediction")->array->ShapeString(), "(1, 3)");
+  EXPECT_TRUE(Has(r, "bin_mapper_ renamed _bin_mapper"));
+  EXPECT_TRUE(Has(r, "TreePredictor nodes"));
+  EXPECT_FALSE(WritePickle(f.graph, f.graph.root, r.write).empty());
+}
+
+TEST(Port, HistGradientBoostingTo023) {
+  ModelFile f = Read("1.2.1", "HistGradientBoostingRegressor");
+  PortReport r = Port(f, Target::Parse("sklearn=0.23.2"));
+  const Value* st = f.graph.root->State();
+  EXPECT_NE(st->Get("bin_mapper_"), nullptr);
+  EXPECT_EQ(st->Get("_bin_mapper"), nullptr);
+  EXPECT_EQ(st->Get("n_features_")->integer, 6);
+  EXPECT_EQ(st->Get("loss_")->GlobalPath(), "sklearn.ensemble._hist_gradient_boosting.loss.LeastSquares");
+  const Value* p = FirstPredictor(f.graph.root);
+  const NdArray& nodes = *p->State()->Get("nodes")->array;
+  EXPECT_EQ(nodes.dtype.itemsize, 47);  // 0.23 common.pxd node_struct, packed
+  ASSERT_NE(nodes.dtype.Field("threshold"), nullptr);
+  EXPECT_EQ(nodes.dtype.Field("is_categorical"), nullptr);
+  EXPECT_EQ(nodes.dtype.Field("feature_idx")->type.Str(), "<u4");
+  EXPECT_EQ(p->State()->Get("raw_left_cat_bitsets"), nullptr);
+  // and the reverse of the 1.4 intp feature index
+  ModelFile g = Read("1.9.0", "HistGradientBoostingRegressor");
+  Port(g, Target::Parse("sklearn=1.2.1,numpy=2.2.0"));  // numpy 2: the random state stays readable
+  const NdArray& n12 = *FirstPredictor(g.graph.root)->State()->Get("nodes")->array;
+  EXPECT_EQ(n12.dtype.itemsize, 52);
+  EXPECT_EQ(n12.dtype.Field("feature_idx")->type.Str(), "<u4");
+}
+
+TEST(Port, HistGradientBoostingLinkedLosses) {
+  {  // Poisson (log link) 0.23 -> 1.4
+    ModelFile f = Read("0.23.2", "HistGradientBoostingRegressor_poisson");
+    PortReport r = Port(f, Target::Parse("sklearn=1.4.2"));
+    const Value* loss = f.graph.root->State()->Get("_loss");
+    ASSERT_NE(loss, nullptr);
+    EXPECT_EQ(loss->GlobalPath(), "sklearn._loss.loss.HalfPoissonLoss");
+    EXPECT_EQ(loss->State()->Get("link")->GlobalPath(), "sklearn._loss.link.LogLink");
+    EXPECT_EQ(f.graph.root->State()->Get("loss_"), nullptr);
+    EXPECT_TRUE(Has(r, "the same log link"));
+  }
+  {  // absolute error (identity link) 1.2 -> 0.23, and its parameter's old name
+    ModelFile f = Read("1.2.1", "HistGradientBoostingRegressor_absolute_error");
+    Port(f, Target::Parse("sklearn=0.23.2"));
+    const Value* st = f.graph.root->State();
+    EXPECT_EQ(st->Get("loss_")->GlobalPath(), "sklearn.ensemble._hist_gradient_boosting.loss.LeastAbsoluteDeviation");
+    EXPECT_EQ(st->Get("loss")->text, "least_absolute_deviation");
+  }
+}
+
+TEST(Port, HistGradientBoostingCategorical) {
+  {  // 1.2 splits on raw categories: 1.9 without a preprocessor predicts on them the same way
+    ModelFile f = Read("1.2.1", "HistGradientBoostingClassifier_categorical");
+    Port(f, Target::Parse("sklearn=1.9.0"));
+    EXPECT_EQ(f.graph.root->State()->Get("_preprocessor")->kind, Kind::kNone);
+  }
+  {  // 0.23 has no categorical splits
+    ModelFile f = Read("1.2.1", "HistGradientBoostingClassifier_categorical");
+    std::string why = Refusal(f, "sklearn=0.23.2");
+    EXPECT_NE(why.find("splits on categories"), std::string::npos) << why;
+  }
+  {  // a 1.4+ preprocessor's codes cannot be given to 1.2
+    ModelFile f = Read("1.4.2", "HistGradientBoostingClassifier_categorical");
+    std::string why = Refusal(f, "sklearn=1.2.1,numpy=2.2.0");
+    EXPECT_NE(why.find("OrdinalEncoder"), std::string::npos) << why;
+  }
+  // check_array's keyword: force_all_finite (<= 1.5) <-> ensure_all_finite (1.6+), both ways
+  for (auto [from, to, key, gone] : {std::tuple{"1.4.2", "sklearn=1.9.0", "ensure_all_finite", "force_all_finite"},
+                                     std::tuple{"1.9.0", "sklearn=1.4.2", "force_all_finite", "ensure_all_finite"}}) {
+    ModelFile f = Read(from, "HistGradientBoostingRegressor_categorical");
+    PortReport r = Port(f, Target::Parse(to));
+    const Value* partial = nullptr;
+    for (std::size_t i = 0; i < f.graph.node_count(); ++i) {
+      const Value* v = f.graph.node(i);
+      if (v->kind == Kind::kObject && v->GlobalPath() == "functools.partial") partial = v;
+    }
+    ASSERT_NE(partial, nullptr);
+    const Value* kw = partial->State()->items[2];
+    EXPECT_NE(kw->Get(key), nullptr) << from;
+    EXPECT_EQ(kw->Get(gone), nullptr) << from;
+    EXPECT_TRUE(Has(r, std::string("-> ") + key));
+  }
 }
 
 }  // namespace
