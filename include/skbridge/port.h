@@ -33,6 +33,8 @@ struct PortChange {
 struct PortReport {
   Target target;
   std::vector<PortChange> changes;
+  /// Inputs the ported file rejects that the original accepted (it never answers them differently).
+  std::vector<std::string> restrictions;
   WriteOptions write;  ///< the options the port must be written with
   std::string Text() const;
 };

@@ -581,6 +581,13 @@ class Porter {
                                          target8 ? "missing_go_to_left=0 added" : "missing_go_to_left dropped",
                                          relayout > 1 ? fmt::format(", and {} more trees", relayout - 1) : ""));
     }
+    if (relayout && !target8) {
+      // Drop8 refused every tree that learned where NaN goes; the rest send NaN to the child with
+      // more training samples, which a tree before 1.3 cannot do: it rejects NaN input instead.
+      report_.restrictions.push_back(fmt::format("rows with missing values (NaN): the original's trees route them to the larger child; "
+                                                 "scikit-learn {} rejects NaN input (ValueError) — every other row predicts the same",
+                                                 target_.sklearn->Str()));
+    }
     if (normalised) {
       Change(first_norm, fmt::format("tree values: class counts -> fractions (scikit-learn >= 1.4 semantics){}",
                                      normalised > 1 ? fmt::format(", and {} more trees", normalised - 1) : ""));
@@ -1710,6 +1717,7 @@ std::string PortReport::Text() const {
                    write.format == WriteOptions::Format::kJoblib ? fmt::format(", alignment {}", write.joblib_alignment) : "");
   if (changes.empty()) s += "changes     none needed\n";
   for (const auto& c : changes) s += fmt::format("  {}: {}\n", c.path, c.what);
+  for (const auto& r : restrictions) s += "restricted  " + r + "\n";
   return s;
 }
 
