@@ -101,6 +101,10 @@ class Porter {
       const Value* v = o.state ? o.state->Get(key) : nullptr;
       return v && ((v->kind == Kind::kBool && v->boolean) || (v->kind == Kind::kInt && v->integer != 0));
     };
+    auto text_is = [](const Obj& o, std::string_view key, std::string_view value) {
+      const Value* v = o.state ? o.state->Get(key) : nullptr;
+      return v && v->is_text() && v->text == value;
+    };
     struct Rule {
       std::string_view cls;
       std::function<bool(const Obj&, const Version& src)> applies;
@@ -110,10 +114,13 @@ class Porter {
     const std::vector<Rule> rules = {
         {"CalibratedClassifierCV", [&](const Obj&, const Version& s) { return s >= v1_0 && tgt < v1_0; },
          "the calibrated classifiers' layout changed in 1.0 (classes_ per calibrator)"},
-        {"NearestCentroid", [&](const Obj&, const Version& s) { return s >= v1_5 && tgt < v1_5; },
-         "the target's NearestCentroid has no predict_proba, which the original offers"},
+        {"NearestCentroid", [&](const Obj& o, const Version& s) { return s >= v1_5 && tgt < v1_5 && text_is(o, "metric", "euclidean"); },
+         "with metric 'euclidean' the original offers decision_function, predict_proba and predict_log_proba (added in 1.5), "
+         "which the target's NearestCentroid does not have"},
+        {"NearestCentroid", [&](const Obj& o, const Version& s) { return s >= v1_5 && tgt < v1_5 && !NearestCentroidUniform(o); },
+         "its class priors are not uniform: 1.5+ predict takes the prior-weighted discriminant, the target the plain nearest centroid"},
         {"ClassifierChain", [&](const Obj&, const Version& s) { return s >= v1_3 && tgt < v1_3; },
-         "the target's ClassifierChain has no predict_log_proba, which the original offers"},
+         "the original offers predict_log_proba (added to ClassifierChain in 1.3), which the target's ClassifierChain does not have"},
         {"FunctionTransformer", [&](const Obj&, const Version& s) { return s < v1_1 && tgt >= v1_1; },
          "FunctionTransformer's feature_names_out handling changed in 1.1 (not yet derived)"},
         {"OneHotEncoder", [&](const Obj& o, const Version& s) { return s >= v1_1 && tgt < v1_1 && truthy(o, "_infrequent_enabled"); },
@@ -127,10 +134,6 @@ class Porter {
          "fitted 'passthrough' columns became FunctionTransformer objects in 1.4 (not yet derived)"},
         {"RidgeClassifier", [&](const Obj&, const Version& s) { return s > v1_4_2 && tgt <= v1_4_2; },
          "the binary RidgeClassifier's fitted layout changed after 1.4 (not yet derived)"},
-        {"BayesianRidge", [&](const Obj&, const Version& s) { return (s <= v1_4_2) != (tgt <= v1_4_2); },
-         "predict(return_std=True) centres X by X_offset_ after 1.4 (1.9 _bayes.py), so the std differs across 1.4 -> 1.9"},
-        {"ARDRegression", [&](const Obj&, const Version& s) { return (s <= v1_4_2) != (tgt <= v1_4_2); },
-         "predict(return_std=True) centres X by X_offset_ after 1.4 (1.9 _bayes.py), so the std differs across 1.4 -> 1.9"},
         {"SplineTransformer", [&](const Obj&, const Version& s) { return s <= v1_4_2 && tgt > v1_4_2; },
          "its scipy BSpline objects were pickled by an older scipy; the target's scipy BSpline lacks _asarray when predicting"},
         {"SplineTransformer", [&](const Obj&, const Version& s) { return s > v1_4_2 && tgt <= v1_4_2; },
@@ -839,8 +842,6 @@ class Porter {
         {"BayesianRidge", "n_iter", copy("max_iter"), "older name of max_iter"},
         {"ARDRegression", "n_iter", copy("max_iter"), "older name of max_iter"},
         {"GaussianProcessRegressor", "n_targets", none, "1.3+: used by sample_y before fit only"},
-        {"AdditiveChi2Sampler", "sample_interval_", copy("_sample_interval"), "the same interval, renamed in 1.3"},
-        {"AdditiveChi2Sampler", "_sample_interval", copy("sample_interval_"), "the same interval, renamed in 1.3"},
         {"IsotonicRegression", "X_thresholds_", copy("_necessary_X_"), "renamed in 0.24"},
         {"IsotonicRegression", "y_thresholds_", copy("_necessary_y_"), "renamed in 0.24"},
         {"IsotonicRegression", "_necessary_X_", copy("X_thresholds_"), "0.23 name"},
@@ -917,16 +918,6 @@ class Porter {
            return c && c->is_text() ? c : Str("predict");
          }, "1.6+ fit: the resolved chain_method ('predict' before 1.6)"},
         {"CategoricalNB", "min_categories", none, "0.24+ default: categories from the data, as before"},
-        {"AdditiveChi2Sampler", "sample_interval_", [this, get, int_of](const Obj& o) -> const Value* {
-           const Value* si = get(o, "sample_interval");
-           if (si && (si->kind == Kind::kFloat || si->kind == Kind::kInt)) return si;
-           auto steps = int_of(get(o, "sample_steps"));
-           if (!steps) return nullptr;
-           if (*steps == 1) return Float(0.8);
-           if (*steps == 2) return Float(0.5);
-           if (*steps == 3) return Float(0.4);
-           return nullptr;
-         }, "<= 1.4 fit: sample_interval, or 0.8 / 0.5 / 0.4 for sample_steps 1 / 2 / 3"},
         {"*", "_missing_indices", [this](const Obj& o) -> const Value* {
            // encoders before 0.24 rejected missing values: no category is NaN / None
            return WrittenBy(&o) < Version{0, 24, 0} ? file_.graph.New(Kind::kDict) : nullptr;
@@ -957,6 +948,42 @@ class Porter {
            const Value* cat = get(o, "is_categorical_");
            return cat && cat->kind == Kind::kNone ? None() : nullptr;
          }, "1.4+ HistGradientBoosting: None without categorical features (predict then validates X as before)"},
+        // ---- MiniBatchKMeans: 0.23 predict (_labels_inertia_minibatch) reads cluster_centers_, batch_size, verbose;
+        // 1.0+ predict reads cluster_centers_, _n_threads. The rest is fit / partial_fit state.
+        {"MiniBatchKMeans", "_n_since_last_reassign", {}, "1.0+ _kmeans.py: random reassignment in fit / partial_fit only"},
+        {"MiniBatchKMeans", "n_steps_", {}, "1.0+ _kmeans.py: fit diagnostics (partial_fit counts on from it with getattr)"},
+        {"MiniBatchKMeans", "_algorithm", {}, "0.23 _kmeans.py: KMeans._check_params sets it for KMeans.fit; MiniBatchKMeans never reads it"},
+        {"MiniBatchKMeans", "counts_", {}, "0.23 _kmeans.py: partial_fit state only (1.0+ _counts)"},
+        {"MiniBatchKMeans", "init_size_", {}, "0.23 _kmeans.py: fit only"},
+        // 0.23 MiniBatchKMeans.__init__ passes only some parameters to KMeans.__init__: the others hold
+        // KMeans' defaults, read by KMeans.fit only
+        {"MiniBatchKMeans", "algorithm", text("auto"), "0.23 KMeans.__init__ default (MiniBatchKMeans cannot set it)"},
+        {"MiniBatchKMeans", "copy_x", boolean(true), "0.23 KMeans.__init__ default (MiniBatchKMeans cannot set it)"},
+        {"MiniBatchKMeans", "n_jobs", text("deprecated"), "0.23 KMeans.__init__ default (MiniBatchKMeans cannot set it)"},
+        {"MiniBatchKMeans", "precompute_distances", text("deprecated"), "0.23 KMeans.__init__ default (MiniBatchKMeans cannot set it)"},
+        // ---- NMF: the regularisation of W in transform (update_H=False; H's terms unused there)
+        {"NMF", "alpha_W", [this](const Obj& o) { return NmfAlphaW(o); }, "0.23 alpha scaled by n_features (see NmfAlphaW)"},
+        {"NMF", "alpha_H", text("same"), "0.23 regularized W and H alike (regularization='both'); transform never reads H's terms"},
+        {"NMF", "alpha", [this](const Obj& o) { return NmfAlpha(o); }, "1.0+ alpha_W scaled by n_features (see NmfAlpha)"},
+        // ---- AdditiveChi2Sampler: the interval fit resolved (0.23-1.2 sample_interval_, 1.3-1.4
+        // _sample_interval; 1.5+ holds neither and transform resolves it from the parameters)
+        {"AdditiveChi2Sampler", "sample_interval_", [this](const Obj& o) { return Chi2Interval(o); }, "see Chi2Interval"},
+        {"AdditiveChi2Sampler", "_sample_interval", [this](const Obj& o) { return Chi2Interval(o); }, "see Chi2Interval"},
+        // ---- KernelPCA: 1.4+ fit builds KernelCenterer().set_output(transform="default")
+        {"KernelCenterer", "_sklearn_output_config", [this](const Obj& o) -> const Value* {
+           if (!o.path.ends_with("._centerer")) return nullptr;
+           Value* d = file_.graph.New(Kind::kDict);
+           d->entries.emplace_back(Str("transform"), Str("default"));
+           return d;
+         }, "1.4+ _kernel_pca.py fit: the centerer's output pinned to 'default' (numpy), as older centerers returned"},
+        {"KernelCenterer", "_sklearn_output_config", {}, "set by set_output only: absent = the global transform_output, as before"},
+        // ---- CategoricalNB
+        {"CategoricalNB", "n_categories_", [this](const Obj& o) { return CategoricalNbCounts(o); },
+         "1.0+ fit (min_categories None): X.max(axis=0) + 1 per feature = the columns of feature_log_prob_[i]; read by fit only"},
+        // ---- BayesianRidge / ARDRegression (0.23 ARD holds neither; see BayesStd for their values)
+        {"ARDRegression", "X_offset_", [this](const Obj& o) { return BayesFilled(o, 0.0); },
+         "1.0-1.4 predict never reads it; zeros keep a later 1.9 std uncentred, as the 0.23 std was"},
+        {"ARDRegression", "X_scale_", [this](const Obj& o) { return BayesFilled(o, 1.0); }, "1.0+: ones (no normalize)"},
         // fit-only attributes: absent is fine
         {"MiniBatchKMeans", "_ewa_inertia", {}, "1.0+ _kmeans.py: early stopping in fit only"},
         {"MiniBatchKMeans", "_ewa_inertia_min", {}, "1.0+ _kmeans.py: early stopping in fit only"},
@@ -968,6 +995,9 @@ class Porter {
         {"RidgeClassifier", "solver_", {}, "1.9 _ridge.py: set by fit, never read"},
         {"RidgeClassifierCV", "solver_", {}, "1.9 _ridge.py: set by fit, never read"},
         {"NearestCentroid", "deviations_", {}, "1.9 _nearest_centroid.py: shrinkage computation in fit only"},
+        {"NearestCentroid", "within_class_std_dev_", {}, "1.5+ _nearest_centroid.py: read by decision_function / predict_proba / "
+         "predict_log_proba only, methods an older model never had (absent there: AttributeError, never an answer); predict "
+         "with the uniform class_prior_ derived above takes the plain nearest centroid"},
         {"*", "_n_feature_outs", {}, "1.2-1.9 _stacking.py: written by _concatenate_predictions, read by get_feature_names_out only"},
         {"_ConstantPredictor", "n_features_in_", {}, "1.2-1.9 _check_n_features(reset=False) skips the check when absent"},
         {"*", "oob_improvement_", {}, "GradientBoosting: fit diagnostics"},
@@ -1184,12 +1214,180 @@ class Porter {
         added.push_back(key);
       }
       Pls(o);
+      BayesStd(o);
       if (!added.empty()) {
         std::string list;
         for (const auto& k : added) list += (list.empty() ? "" : ", ") + k;
         Change(o.path, "attributes added: " + list);
       }
     }
+  }
+
+  // ---- NearestCentroid -------------------------------------------------------------------------
+
+  /// 1.5+ predict takes the plain nearest centroid when np.isclose(class_prior_, 1 / n_classes)
+  /// (rtol 1e-5, atol 1e-8) holds for every class (1.9 _nearest_centroid.py predict).
+  static bool NearestCentroidUniform(const Obj& o) {
+    const Value* p = o.state ? o.state->Get("class_prior_") : nullptr;
+    if (!p) return true;  // before 1.5: no priors
+    if (p->kind != Kind::kArray || p->array->ndim() != 1 || p->array->dtype.kind != DTypeKind::kFloat || p->array->dtype.itemsize != 8 ||
+        p->array->size() == 0)
+      return false;
+    auto v = p->array->view<double>();
+    const double uniform = 1.0 / static_cast<double>(p->array->size());
+    for (std::int64_t i = 0; i < p->array->size(); ++i) {
+      if (!(std::abs(v[i] - uniform) <= 1e-8 + 1e-5 * uniform)) return false;
+    }
+    return true;
+  }
+
+  // ---- AdditiveChi2Sampler ---------------------------------------------------------------------
+  //
+  // The interval of the sampling: the fitted one under either name, else what fit resolves from the
+  // parameters (0.23-1.4 fit, 1.9 transform: sample_interval, or 0.8 / 0.5 / 0.4 for sample_steps
+  // 1 / 2 / 3; other steps need sample_interval).
+  const Value* Chi2Interval(const Obj& o) {
+    for (const char* k : {"_sample_interval", "sample_interval_"}) {
+      if (const Value* v = o.state->Get(k); v && Number(v)) return v;
+    }
+    const Value* given = o.state->Get("sample_interval");
+    if (Number(given)) return given;
+    const Value* steps = o.state->Get("sample_steps");
+    if (!steps || steps->kind != Kind::kInt) return nullptr;
+    if (steps->integer == 1) return Float(0.8);
+    if (steps->integer == 2) return Float(0.5);
+    if (steps->integer == 3) return Float(0.4);
+    return nullptr;
+  }
+
+  // ---- CategoricalNB ----------------------------------------------------------------------------
+
+  /// 1.0+ n_categories_ of a 0.23 model: 0.23 fit sized feature_log_prob_[i] (n_classes, X[:, i].max()
+  /// + 1), which 1.0+ fit records as n_categories_[i] (int64, _validate_n_categories without
+  /// min_categories).
+  const Value* CategoricalNbCounts(const Obj& o) {
+    const Value* logp = o.state->Get("feature_log_prob_");
+    if (!logp || (logp->kind != Kind::kList && logp->kind != Kind::kTuple) || logp->items.empty()) return nullptr;
+    std::vector<std::int64_t> counts;
+    for (const Value* f : logp->items) {
+      if (f->kind != Kind::kArray || f->array->ndim() != 2) return nullptr;
+      counts.push_back(f->array->shape[1]);
+    }
+    auto a = std::make_shared<NdArray>();
+    a->dtype.kind = DTypeKind::kInt;
+    a->dtype.itemsize = 8;
+    a->shape = {static_cast<std::int64_t>(counts.size())};
+    Allocate(a.get(), counts.size() * sizeof(std::int64_t));
+    std::memcpy(const_cast<std::byte*>(a->data), counts.data(), counts.size() * sizeof(std::int64_t));
+    return ArrayValue(a);
+  }
+
+  // ---- BayesianRidge / ARDRegression ------------------------------------------------------------
+  //
+  // The mean is X @ coef_ + intercept_ everywhere. predict(X, return_std=True) computes the std on
+  // X - X_offset_ in 1.9 (_bayes.py), on X in 1.0-1.4, and on (X - X_offset_) / X_scale_ in 0.23
+  // with normalize=True (on X without). So: into 1.9 from older, X_offset_ becomes zeros (X - 0 is
+  // X exactly); from 1.9 into 0.23, normalize=True with X_scale_ ones ((X - X_offset_) / 1 is
+  // X - X_offset_ exactly); from 1.9 into 1.0-1.4 only a zero X_offset_ (fit_intercept=False) works.
+
+  /// An array of n_features copies of `fill` (n_features from coef_), or nullptr.
+  const Value* BayesFilled(const Obj& o, double fill) {
+    const Value* coef = o.state->Get("coef_");
+    if (!coef || coef->kind != Kind::kArray || coef->array->ndim() != 1) return nullptr;
+    return Float64Array(std::vector<double>(static_cast<std::size_t>(coef->array->size()), fill));
+  }
+  /// Whether `key` is a float64 array whose every value is `x`.
+  static bool AllEqual(const Obj& o, const char* key, double x) {
+    const Value* v = o.state->Get(key);
+    if (!v || v->kind != Kind::kArray || v->array->dtype.kind != DTypeKind::kFloat || v->array->dtype.itemsize != 8) return false;
+    auto d = v->array->view<double>();
+    for (std::int64_t i = 0; i < v->array->size(); ++i) {
+      if (d[i] != x) return false;
+    }
+    return true;
+  }
+
+  void BayesStd(const Obj& o) {
+    std::string cls(ShortName(o.class_path));
+    if (cls != "BayesianRidge" && cls != "ARDRegression") return;
+    const Version src = WrittenBy(&o), tgt = *target_.sklearn;
+    const Version v1_0{1, 0, 0}, v1_9{1, 9, 0};
+    const bool src_centres = src >= v1_9, tgt_centres = tgt >= v1_9;
+    const Value* normalize = o.state->Get("normalize");
+    const bool normalized = src < v1_0 && normalize && normalize->kind == Kind::kBool && normalize->boolean;
+    auto refuse = [&](std::string_view why) {
+      throw Error::Unsupported(fmt::format("{}: {} predict(X, return_std=True): {}; the standard deviation would differ (the mean would "
+                                           "not)", o.path, cls, why));
+    };
+    if (normalized && tgt >= v1_0) {
+      if (!(tgt_centres && AllEqual(o, "X_scale_", 1.0)))
+        refuse(fmt::format("scikit-learn {} (normalize=True) computed it on (X - X_offset_) / X_scale_; scikit-learn {} has no "
+                           "normalize and computes it on {}", src.Str(), tgt.Str(), tgt_centres ? "X - X_offset_" : "X"));
+      return;  // 1.9 with unit scales: the same (X - X_offset_)
+    }
+    if (!src_centres && tgt_centres) {
+      if (AllEqual(o, "X_offset_", 0.0)) return;
+      const Value* zeros = BayesFilled(o, 0.0);
+      if (!zeros) refuse("coef_ is not a 1-d array");
+      Set(o.state, "X_offset_", zeros);
+      Change(o.path, fmt::format("X_offset_ -> zeros: scikit-learn {} computes the predictive std on X - X_offset_, {} on X", tgt.Str(), src.Str()));
+    } else if (src_centres && !tgt_centres) {
+      if (AllEqual(o, "X_offset_", 0.0)) return;
+      if (tgt >= v1_0) {
+        refuse(fmt::format("scikit-learn {} computed it on X - X_offset_ (a nonzero X_offset_: fitted with an intercept); scikit-learn {} "
+                           "computes it on X and nothing in its state centres X", src.Str(), tgt.Str()));
+      }
+      if (!o.state->Get("X_scale_")) {
+        if (const Value* ones = BayesFilled(o, 1.0)) Set(o.state, "X_scale_", ones);
+      }
+      if (!AllEqual(o, "X_scale_", 1.0) || !o.state->Get("X_offset_")) refuse("X_scale_ is not all ones or X_offset_ is missing");
+      Set(o.state, "normalize", Bool(true));
+      Change(o.path, fmt::format("normalize -> True with X_scale_ ones: scikit-learn {} computes the predictive std on (X - X_offset_) / "
+                                 "X_scale_ only when normalizing, as {} does on X - X_offset_ (the mean ignores normalize)",
+                                 tgt.Str(), src.Str()));
+    }
+  }
+
+  // ---- NMF ------------------------------------------------------------------------------------
+  //
+  // transform solves for W with H = components_ fixed. 0.23 (_nmf.py _compute_regularization with
+  // regularization='both') penalises W by alpha * l1_ratio and alpha * (1 - l1_ratio); 1.0+
+  // (NMF._compute_regularization) by n_features * alpha_W * l1_ratio and n_features * alpha_W *
+  // (1 - l1_ratio), evaluated left to right. Both compute the same penalties exactly when
+  // n_features * alpha_W == alpha in floating point; W's initialisation and the solvers are the
+  // same (_check_w_h / non_negative_factorization: zeros for cd, sqrt(mean / k) for mu).
+
+  /// components_ columns (n_features), or 0.
+  static std::int64_t NmfFeatures(const Obj& o) {
+    const Value* c = o.state->Get("components_");
+    return c && c->kind == Kind::kArray && c->array->ndim() == 2 ? c->array->shape[1] : 0;
+  }
+  static std::optional<double> Number(const Value* v) {
+    if (v && v->kind == Kind::kFloat) return v->real;
+    if (v && v->kind == Kind::kInt) return static_cast<double>(v->integer);
+    return std::nullopt;
+  }
+
+  /// 1.0+ alpha_W for a 0.23 alpha: a double a with n_features * a == alpha exactly.
+  const Value* NmfAlphaW(const Obj& o) {
+    auto alpha = Number(o.state->Get("alpha"));
+    std::int64_t n = NmfFeatures(o);
+    if (!alpha || n <= 0) return nullptr;
+    const double nf = static_cast<double>(n), guess = *alpha / nf;
+    for (double a : {guess, std::nextafter(guess, -INFINITY), std::nextafter(guess, INFINITY)}) {
+      if (nf * a == *alpha) return Float(a);
+    }
+    throw Error::Unsupported(fmt::format("{}: NMF alpha={} has no alpha_W with {} * alpha_W == alpha exactly; scikit-learn >= 1.0 "
+                                         "scales W's penalty by n_features, so transform would solve a different problem",
+                                         o.path, *alpha, n));
+  }
+
+  /// 0.23 alpha for a 1.0+ alpha_W: n_features * alpha_W (the penalty 1.0+ applied to W).
+  const Value* NmfAlpha(const Obj& o) {
+    auto alpha_w = Number(o.state->Get("alpha_W"));
+    std::int64_t n = NmfFeatures(o);
+    if (!alpha_w || n <= 0) return nullptr;
+    return Float(static_cast<double>(n) * *alpha_w);
   }
 
   // SGDClassifier: loss 'log' was renamed 'log_loss' in 1.1 and removed in 1.3.

@@ -180,5 +180,111 @@ TEST(Port, ClassMissingInTargetIsRefusedByName) {
   EXPECT_NE(why.find("FutureRegression"), std::string::npos) << why;
 }
 
+// ---- misc families (CalibratedClassifierCV, PLS, NMF, MiniBatchKMeans, NearestCentroid, ...) -------
+
+const Value* Key(const ModelFile& f, std::string_view key) { return f.graph.root->State()->Get(key); }
+
+/// Replaces (or adds) `key` in the root object's state.
+void SetKey(ModelFile& f, std::string_view key, Kind kind, double real) {
+  Value* st = const_cast<Value*>(f.graph.root->State());
+  Value* v = f.graph.New(kind);
+  if (kind == Kind::kFloat) v->real = real;
+  if (kind == Kind::kBool) v->boolean = real != 0;
+  for (auto& [k, x] : st->entries) {
+    if (k->is_text() && k->text == key) {
+      x = v;
+      return;
+    }
+  }
+  Value* k = f.graph.New(Kind::kStr);
+  k->text = f.graph.Store(std::string(key));
+  st->entries.emplace_back(k, v);
+}
+
+TEST(PortMisc, MiniBatchKMeansFitStateBothWays) {
+  ModelFile f = Read("1.9.0", "MiniBatchKMeans");
+  Port(f, Target::Parse("sklearn=0.23.2"));
+  ASSERT_NE(Key(f, "algorithm"), nullptr);
+  EXPECT_EQ(Key(f, "algorithm")->text, "auto");  // the 0.23 KMeans default MiniBatchKMeans cannot set
+  EXPECT_EQ(Key(f, "precompute_distances")->text, "deprecated");
+  EXPECT_EQ(Key(f, "_algorithm"), nullptr);  // KMeans.fit only
+  ModelFile g = Read("0.23.2", "MiniBatchKMeans");
+  EXPECT_NO_THROW(Port(g, Target::Parse("sklearn=1.9.0")));
+  EXPECT_EQ(Key(g, "_n_since_last_reassign"), nullptr);  // partial_fit state only
+}
+
+TEST(PortMisc, NmfRegularisationScaledByFeatures) {
+  ModelFile f = Read("0.23.2", "NMF");
+  const double n = static_cast<double>(Key(f, "components_")->array->shape[1]);
+  SetKey(f, "alpha", Kind::kFloat, 0.3);
+  PortReport r = Port(f, Target::Parse("sklearn=1.9.0"));
+  ASSERT_EQ(Key(f, "alpha_W")->kind, Kind::kFloat);
+  EXPECT_EQ(n * Key(f, "alpha_W")->real, 0.3);  // exactly the 0.23 penalty
+  EXPECT_EQ(Key(f, "alpha_H")->text, "same");
+  ModelFile g = Read("1.9.0", "NMF");
+  SetKey(g, "alpha_W", Kind::kFloat, 0.1);
+  Port(g, Target::Parse("sklearn=0.23.2"));
+  EXPECT_EQ(Key(g, "alpha")->real, n * 0.1);
+}
+
+TEST(PortMisc, AdditiveChi2SamplerInterval) {
+  ModelFile f = Read("1.9.0", "AdditiveChi2Sampler");
+  ASSERT_EQ(Key(f, "sample_steps")->integer, 2);
+  Port(f, Target::Parse("sklearn=0.23.2"));
+  EXPECT_EQ(Key(f, "sample_interval_")->real, 0.5);
+  ModelFile g = Read("1.9.0", "AdditiveChi2Sampler");
+  Port(g, Target::Parse("sklearn=1.4.2"));
+  EXPECT_EQ(Key(g, "_sample_interval")->real, 0.5);
+}
+
+TEST(PortMisc, KernelPcaCentererOutputPinned) {
+  ModelFile f = Read("0.23.2", "KernelPCA_rbf");
+  Port(f, Target::Parse("sklearn=1.4.2"));
+  const Value* config = Key(f, "_centerer")->State()->Get("_sklearn_output_config");
+  ASSERT_NE(config, nullptr);
+  ASSERT_NE(config->Get("transform"), nullptr);
+  EXPECT_EQ(config->Get("transform")->text, "default");
+}
+
+TEST(PortMisc, CategoricalNbCategoryCounts) {
+  ModelFile f = Read("0.23.2", "CategoricalNB");
+  Port(f, Target::Parse("sklearn=1.9.0"));
+  const Value* n = Key(f, "n_categories_");
+  ASSERT_NE(n, nullptr);
+  const Value* logp = Key(f, "feature_log_prob_");
+  ASSERT_EQ(n->array->size(), static_cast<std::int64_t>(logp->items.size()));
+  for (std::size_t i = 0; i < logp->items.size(); ++i) EXPECT_EQ(n->array->view<std::int64_t>()[i], logp->items[i]->array->shape[1]);
+}
+
+TEST(PortMisc, NearestCentroidNewMethodsAndPriors) {
+  ModelFile f = Read("1.4.2", "NearestCentroid");
+  Port(f, Target::Parse("sklearn=1.9.0"));
+  EXPECT_EQ(Key(f, "within_class_std_dev_"), nullptr);  // fit-time statistic of the new methods only
+  ASSERT_NE(Key(f, "class_prior_"), nullptr);
+  ModelFile g = Read("1.9.0", "NearestCentroid");
+  std::string why = Refusal(g, "sklearn=1.4.2");
+  EXPECT_NE(why.find("predict_proba"), std::string::npos) << why;
+}
+
+TEST(PortMisc, BayesStdAcross19) {
+  {  // into 1.9: the std of an older model is uncentred -> X_offset_ zeros
+    ModelFile f = Read("1.4.2", "BayesianRidge");
+    PortReport r = Port(f, Target::Parse("sklearn=1.9.0"));
+    EXPECT_TRUE(Has(r, "X_offset_ -> zeros"));
+    for (double x : Key(f, "X_offset_")->array->view<double>()) EXPECT_EQ(x, 0.0);
+  }
+  {  // 1.9 into 0.23: normalize=True with unit scales centres the std the same way
+    ModelFile f = Read("1.9.0", "ARDRegression");
+    PortReport r = Port(f, Target::Parse("sklearn=0.23.2"));
+    EXPECT_TRUE(Key(f, "normalize")->boolean);
+    for (double x : Key(f, "X_scale_")->array->view<double>()) EXPECT_EQ(x, 1.0);
+  }
+  {  // 1.9 into 1.4: nothing centres X there
+    ModelFile f = Read("1.9.0", "BayesianRidge");
+    std::string why = Refusal(f, "sklearn=1.4.2");
+    EXPECT_NE(why.find("X - X_offset_"), std::string::npos) << why;
+  }
+}
+
 }  // namespace
 }  // namespace skbridge
