@@ -313,5 +313,41 @@ TEST(PortMisc, BayesStdAcross19) {
   }
 }
 
+TEST(PortMisc, PlsCoefLayouts) {
+  {  // 0.23 (p, q) -> 1.9: (q, p) with 1/_x_std folded in, statistics renamed
+    ModelFile f = Read("0.23.2", "PLSRegression");
+    const NdArray a = *Key(f, "coef_")->array;
+    const NdArray s = *Key(f, "x_std_")->array;
+    PortReport r = Port(f, Target::Parse("sklearn=1.9.0"));
+    EXPECT_TRUE(Has(r, "PLS layout"));
+    const NdArray& c = *Key(f, "coef_")->array;
+    ASSERT_EQ(c.shape[0], a.shape[1]);
+    ASSERT_EQ(c.shape[1], a.shape[0]);
+    ASSERT_TRUE(c.fortran_order);
+    for (std::int64_t j = 0; j < a.shape[0]; ++j) {
+      for (std::int64_t t = 0; t < a.shape[1]; ++t) {
+        double want = a.view<double>()[j * a.shape[1] + t] / s.view<double>()[j];
+        EXPECT_EQ(c.view<double>()[j * a.shape[1] + t], want);  // Fortran (q, p): element (t, j)
+      }
+    }
+    EXPECT_EQ(Key(f, "_x_std"), Key(f, "x_std_"));
+    EXPECT_EQ(Key(f, "intercept_"), Key(f, "y_mean_"));
+    EXPECT_EQ(Key(f, "_norm_y_weights"), Key(f, "norm_y_weights"));
+  }
+  {  // 1.4 -> 1.2: coef_ becomes _coef_ (1.2's coef_ is a property)
+    ModelFile f = Read("1.4.2", "CCA");
+    const Value* before = Key(f, "coef_");
+    Port(f, Target::Parse("sklearn=1.2.1"));
+    EXPECT_EQ(Key(f, "coef_"), nullptr);
+    ASSERT_NE(Key(f, "_coef_"), nullptr);
+    EXPECT_EQ(Key(f, "_coef_")->array->shape, before->array->shape);
+  }
+  {  // a 1-d fit predicts (n_samples,) since 1.3; older targets return (n_samples, 1)
+    ModelFile f = Read("1.9.0", "PLSRegression_1d");
+    std::string why = Refusal(f, "sklearn=1.2.1");
+    EXPECT_NE(why.find("_predict_1d"), std::string::npos) << why;
+  }
+}
+
 }  // namespace
 }  // namespace skbridge
