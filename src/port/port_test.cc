@@ -349,5 +349,37 @@ TEST(PortMisc, PlsCoefLayouts) {
   }
 }
 
+TEST(PortMisc, CalibratedClassifierLayouts) {
+  {  // 0.23 -> 1.9: the 1.0+ layout of each calibrated classifier
+    ModelFile f = Read("0.23.2", "CalibratedClassifierCV_sigmoid");
+    PortReport r = Port(f, Target::Parse("sklearn=1.9.0"));
+    EXPECT_TRUE(Has(r, "1.0+ layout"));
+    EXPECT_TRUE(Key(f, "ensemble")->boolean);
+    for (const Value* c : Key(f, "calibrated_classifiers_")->items) {
+      const Value* st = c->State();
+      ASSERT_NE(st->Get("estimator"), nullptr);
+      ASSERT_NE(st->Get("calibrators"), nullptr);
+      EXPECT_EQ(st->Get("classes")->kind, Kind::kArray);
+      EXPECT_EQ(st->Get("calibrators_"), nullptr);
+      EXPECT_EQ(st->Get("label_encoder_"), nullptr);
+    }
+  }
+  {  // 1.9 -> 0.23: a LabelEncoder fitted on the classes, classes_ per calibrated classifier
+    ModelFile f = Read("1.9.0", "CalibratedClassifierCV_multiclass_str");
+    Port(f, Target::Parse("sklearn=0.23.2"));
+    for (const Value* c : Key(f, "calibrated_classifiers_")->items) {
+      const Value* st = c->State();
+      ASSERT_NE(st->Get("calibrators_"), nullptr);
+      EXPECT_EQ(st->Get("calibrators_")->items.size(), 3u);  // one per class
+      const Value* enc = st->Get("label_encoder_");
+      ASSERT_NE(enc, nullptr);
+      EXPECT_EQ(enc->Class()->name, "LabelEncoder");
+      EXPECT_EQ(enc->State()->Get("classes_"), st->Get("classes_"));
+      EXPECT_EQ(st->Get("classes"), st->Get("classes_"));
+      EXPECT_NE(st->Get("base_estimator"), nullptr);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace skbridge
