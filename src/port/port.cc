@@ -121,8 +121,6 @@ class Porter {
          "the original offers predict_log_proba (added to ClassifierChain in 1.3), which the target's ClassifierChain does not have"},
         {"FunctionTransformer", [&](const Obj&, const Version& s) { return s < v1_1 && tgt >= v1_1; },
          "FunctionTransformer's feature_names_out handling changed in 1.1 (not yet derived)"},
-        {"OneHotEncoder", [&](const Obj& o, const Version& s) { return s >= v1_1 && tgt < v1_1 && truthy(o, "_infrequent_enabled"); },
-         "infrequent categories do not exist before scikit-learn 1.1"},
         {"ColumnTransformer", [&](const Obj& o, const Version& s) {
            const Value* t = o.state ? o.state->Get("transformers_") : nullptr;
            bool passthrough = false;
@@ -1243,6 +1241,7 @@ class Porter {
       if (cls == "SGDClassifier") SgdLoss(o);
       Pls(o);  // renames the statistics the target reads
       CalibratedClassifiers(o);  // the inner _CalibratedClassifier layout
+      if (cls == "OneHotEncoder") OneHotInfrequent(o);
       std::vector<std::string> added;
       for (const auto& key : wanted) {
         if (o.state->Get(key)) continue;
@@ -1444,6 +1443,46 @@ class Porter {
       Change(o.path, fmt::format("{} calibrated classifier(s): {}", converted,
                                  tgt_new ? "base_estimator / calibrators_ / classes_ -> estimator / calibrators / classes (1.0+ layout)"
                                          : "estimator / calibrators / classes -> base_estimator / calibrators_ / classes_ + label_encoder_ (0.23 layout)"));
+    }
+  }
+
+  // ---- OneHotEncoder: infrequent categories (1.1+) -------------------------------------------------
+  //
+  // 1.1+ groups the categories of a feature seen fewer than min_frequency times (or beyond
+  // max_categories) into one output column after the frequent ones, and handle_unknown=
+  // 'infrequent_if_exist' sends unknown categories there (_encoders.py _infrequent_indices,
+  // _default_to_infrequent_mappings). Before 1.1 every category has its own column and unknown
+  // ones are all zeros ('ignore') or an error. So a port into < 1.1 is faithful only when no
+  // category was found infrequent; then 'infrequent_if_exist' behaves as 'ignore' (1.1+ docs:
+  // without infrequent categories unknown ones are encoded as all zeros).
+  void OneHotInfrequent(const Obj& o) {
+    if (*target_.sklearn >= Version{1, 1, 0}) return;
+    const Value* enabled = o.state->Get("_infrequent_enabled");
+    if (!enabled || enabled->kind != Kind::kBool || !enabled->boolean) return;
+    const Value* indices = o.state->Get("_infrequent_indices");
+    const Value* cats = o.state->Get("categories_");
+    if (!indices || indices->kind != Kind::kList || !cats || cats->kind != Kind::kList || cats->items.size() != indices->items.size())
+      throw Error::Unsupported(o.path + ": OneHotEncoder with infrequent categories enabled but no per-feature _infrequent_indices");
+    const Value* names = o.state->Get("feature_names_in_");
+    for (std::size_t i = 0; i < indices->items.size(); ++i) {
+      const Value* idx = indices->items[i];
+      if (idx->kind == Kind::kNone) continue;
+      std::string feature = fmt::format("{}", i);
+      if (names && names->kind == Kind::kArray && i < names->array->objects.size() && names->array->objects[i]->is_text())
+        feature = fmt::format("'{}'", std::string(names->array->objects[i]->text));
+      const Value* hu = o.state->Get("handle_unknown");
+      bool to_infrequent = hu && hu->is_text() && hu->text == "infrequent_if_exist";
+      throw Error::Unsupported(fmt::format(
+          "{}: OneHotEncoder feature {} has {} infrequent categor{} grouped into one output column{}; scikit-learn {} (before 1.1) "
+          "encodes every category in its own column{}, so transform would differ",
+          o.path, feature, idx->kind == Kind::kArray ? idx->array->size() : 0, idx->kind == Kind::kArray && idx->array->size() == 1 ? "y" : "ies",
+          to_infrequent ? " that also takes unknown categories (handle_unknown='infrequent_if_exist')" : "", target_.sklearn->Str(),
+          to_infrequent ? " and unknown ones as all zeros" : ""));
+    }
+    const Value* hu = o.state->Get("handle_unknown");
+    if (hu && hu->is_text() && hu->text == "infrequent_if_exist") {
+      Set(o.state, "handle_unknown", Str("ignore"));
+      Change(o.path, "handle_unknown 'infrequent_if_exist' -> 'ignore' (no category is infrequent: unknown ones are all zeros either way)");
     }
   }
 

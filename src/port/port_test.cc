@@ -381,5 +381,22 @@ TEST(PortMisc, CalibratedClassifierLayouts) {
   }
 }
 
+TEST(PortMisc, OneHotEncoderInfrequentCategories) {
+  {  // an infrequent category has no column of its own before 1.1
+    ModelFile f = Read("1.9.0", "OneHotEncoder_infrequent");
+    std::string why = Refusal(f, "sklearn=0.23.2");
+    EXPECT_NE(why.find("feature 'city' has 1 infrequent category"), std::string::npos) << why;
+    EXPECT_NE(why.find("infrequent_if_exist"), std::string::npos) << why;
+  }
+  {  // infrequent grouping enabled but nothing infrequent: 'infrequent_if_exist' acts as 'ignore'
+    ModelFile f = Read("1.9.0", "OneHotEncoder_infrequent");
+    Value* indices = const_cast<Value*>(Key(f, "_infrequent_indices"));
+    for (auto& item : indices->items) item = f.graph.New(Kind::kNone);
+    PortReport r = Port(f, Target::Parse("sklearn=0.23.2"));
+    EXPECT_EQ(Key(f, "handle_unknown")->text, "ignore");
+    EXPECT_TRUE(Has(r, "'infrequent_if_exist' -> 'ignore'"));
+  }
+}
+
 }  // namespace
 }  // namespace skbridge
