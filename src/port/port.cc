@@ -1451,10 +1451,12 @@ class Porter {
   // 1.1+ groups the categories of a feature seen fewer than min_frequency times (or beyond
   // max_categories) into one output column after the frequent ones, and handle_unknown=
   // 'infrequent_if_exist' sends unknown categories there (_encoders.py _infrequent_indices,
-  // _default_to_infrequent_mappings). Before 1.1 every category has its own column and unknown
-  // ones are all zeros ('ignore') or an error. So a port into < 1.1 is faithful only when no
-  // category was found infrequent; then 'infrequent_if_exist' behaves as 'ignore' (1.1+ docs:
-  // without infrequent categories unknown ones are encoded as all zeros).
+  // _compute_transformed_categories, _map_infrequent_categories). Before 1.1 every category has its
+  // own column in categories_ order and unknown ones are all zeros ('ignore') or an error. So a port
+  // into < 1.1 is faithful when no feature has an infrequent category, or a feature's only
+  // infrequent category is already its last one (its column is the same) and unknown categories do
+  // not go to it. Reordering categories_ instead is not safe: 0.23 encodes numeric and numpy str
+  // inputs by np.searchsorted over categories_, which must stay sorted.
   void OneHotInfrequent(const Obj& o) {
     if (*target_.sklearn >= Version{1, 1, 0}) return;
     const Value* enabled = o.state->Get("_infrequent_enabled");
@@ -1464,25 +1466,38 @@ class Porter {
     if (!indices || indices->kind != Kind::kList || !cats || cats->kind != Kind::kList || cats->items.size() != indices->items.size())
       throw Error::Unsupported(o.path + ": OneHotEncoder with infrequent categories enabled but no per-feature _infrequent_indices");
     const Value* names = o.state->Get("feature_names_in_");
+    const Value* hu = o.state->Get("handle_unknown");
+    const bool to_infrequent = hu && hu->is_text() && hu->text == "infrequent_if_exist";
     for (std::size_t i = 0; i < indices->items.size(); ++i) {
       const Value* idx = indices->items[i];
       if (idx->kind == Kind::kNone) continue;
       std::string feature = fmt::format("{}", i);
       if (names && names->kind == Kind::kArray && i < names->array->objects.size() && names->array->objects[i]->is_text())
         feature = fmt::format("'{}'", std::string(names->array->objects[i]->text));
-      const Value* hu = o.state->Get("handle_unknown");
-      bool to_infrequent = hu && hu->is_text() && hu->text == "infrequent_if_exist";
-      throw Error::Unsupported(fmt::format(
-          "{}: OneHotEncoder feature {} has {} infrequent categor{} grouped into one output column{}; scikit-learn {} (before 1.1) "
-          "encodes every category in its own column{}, so transform would differ",
-          o.path, feature, idx->kind == Kind::kArray ? idx->array->size() : 0, idx->kind == Kind::kArray && idx->array->size() == 1 ? "y" : "ies",
-          to_infrequent ? " that also takes unknown categories (handle_unknown='infrequent_if_exist')" : "", target_.sklearn->Str(),
-          to_infrequent ? " and unknown ones as all zeros" : ""));
+      const Value* c = cats->items[i];
+      if (idx->kind != Kind::kArray || idx->array->dtype.kind != DTypeKind::kInt || idx->array->dtype.itemsize != 8 || c->kind != Kind::kArray)
+        throw Error::Unsupported(fmt::format("{}: OneHotEncoder feature {}: unexpected _infrequent_indices / categories_", o.path, feature));
+      const std::int64_t n = idx->array->size(), n_cats = c->array->size();
+      const bool last_only = n == 1 && idx->array->view<std::int64_t>()[0] == n_cats - 1;
+      std::string why;
+      if (n > 1) {
+        why = fmt::format("has {} infrequent categories sharing one output column; scikit-learn {} (before 1.1) gives each its own column", n,
+                          target_.sklearn->Str());
+      } else if (!last_only) {
+        why = fmt::format("has its one infrequent category (index {} of {}) in an output column after the frequent ones; scikit-learn {} "
+                          "(before 1.1) keeps the categories_ order, which its encoding needs sorted",
+                          idx->array->view<std::int64_t>()[0], n_cats, target_.sklearn->Str());
+      }
+      if (to_infrequent) {
+        why += fmt::format("{}sends unknown categories to its infrequent column (handle_unknown='infrequent_if_exist'); scikit-learn {} "
+                           "(before 1.1) encodes them as all zeros",
+                           why.empty() ? "" : ", and ", target_.sklearn->Str());
+      }
+      if (!why.empty()) throw Error::Unsupported(fmt::format("{}: OneHotEncoder feature {} {}, so transform would differ", o.path, feature, why));
     }
-    const Value* hu = o.state->Get("handle_unknown");
-    if (hu && hu->is_text() && hu->text == "infrequent_if_exist") {
+    if (to_infrequent) {  // no infrequent column anywhere (else refused above): unknown ones are all zeros
       Set(o.state, "handle_unknown", Str("ignore"));
-      Change(o.path, "handle_unknown 'infrequent_if_exist' -> 'ignore' (no category is infrequent: unknown ones are all zeros either way)");
+      Change(o.path, "handle_unknown 'infrequent_if_exist' -> 'ignore' (no infrequent column: unknown categories are all zeros either way)");
     }
   }
 
