@@ -291,6 +291,22 @@ TEST(PortMisc, NearestCentroidNewMethodsAndPriors) {
   ModelFile g = Read("1.9.0", "NearestCentroid");
   std::string why = Refusal(g, "sklearn=1.4.2");
   EXPECT_NE(why.find("predict_proba"), std::string::npos) << why;
+  // metric 'manhattan': no probability methods in 1.9 either; uniform priors -> the plain rule
+  // (verified live: a 1.9 manhattan model predicts the same in 0.23, 1.2 and 1.4)
+  ModelFile h = Read("1.9.0", "NearestCentroid");
+  Value* manhattan = h.graph.New(Kind::kStr);
+  manhattan->text = "manhattan";
+  Value* st = const_cast<Value*>(h.graph.root->State());
+  for (auto& [k, x] : st->entries)
+    if (k->text == "metric") x = manhattan;
+  EXPECT_NO_THROW(Port(h, Target::Parse("sklearn=1.4.2")));
+  ModelFile u = Read("1.9.0", "NearestCentroid");
+  st = const_cast<Value*>(u.graph.root->State());
+  for (auto& [k, x] : st->entries)
+    if (k->text == "metric") x = manhattan;
+  SetKey(u, "class_prior_", Kind::kFloat, 0.5);  // not the (n_classes,) uniform array
+  why = Refusal(u, "sklearn=1.4.2");
+  EXPECT_NE(why.find("class priors are not uniform"), std::string::npos) << why;
 }
 
 TEST(PortMisc, BayesStdAcross19) {
