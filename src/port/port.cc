@@ -966,14 +966,24 @@ class Porter {
            const Value* cats = get(o, "categories_");
            const Value* drop = get(o, "drop_idx_");
            if (!cats || (cats->kind != Kind::kList && cats->kind != Kind::kTuple)) return nullptr;
-           if (drop && drop->kind != Kind::kNone && (drop->kind != Kind::kArray || drop->array->dtype.kind != DTypeKind::kInt ||
-                                                     drop->array->size() != static_cast<std::int64_t>(cats->items.size())))
-             return nullptr;  // drop_if_binary's object array (None per feature): not derived
+           const std::int64_t n_features = static_cast<std::int64_t>(cats->items.size());
+           // drop_idx_: None, or per feature the dropped index (an int array, or 0.23+ object array
+           // whose None means nothing dropped, as drop='if_binary' leaves non-binary features)
+           auto dropped = [&](std::size_t i) -> std::optional<bool> {
+             if (!drop || drop->kind == Kind::kNone) return false;
+             if (drop->kind != Kind::kArray || drop->array->ndim() != 1 || drop->array->size() != n_features) return std::nullopt;
+             if (drop->array->dtype.kind == DTypeKind::kInt) return true;
+             if (drop->array->dtype.kind != DTypeKind::kObject || i >= drop->array->objects.size()) return std::nullopt;
+             const Value* d = drop->array->objects[i];
+             if (d->kind == Kind::kNone) return false;
+             return d->kind == Kind::kInt ? std::optional<bool>(true) : std::nullopt;
+           };
            Value* out = file_.graph.New(Kind::kList);
-           for (const Value* c : cats->items) {
-             if (c->kind != Kind::kArray || c->array->ndim() != 1) return nullptr;
-             std::int64_t n = c->array->size() - (drop && drop->kind == Kind::kArray ? 1 : 0);
-             out->items.push_back(Int(n));
+           for (std::size_t i = 0; i < cats->items.size(); ++i) {
+             const Value* c = cats->items[i];
+             auto d = dropped(i);
+             if (c->kind != Kind::kArray || c->array->ndim() != 1 || !d) return nullptr;
+             out->items.push_back(Int(c->array->size() - (*d ? 1 : 0)));
            }
            return out;
          }, "1.1+ _compute_n_features_outs: len(categories_[i]), minus 1 where a category is dropped (no infrequent ones)"},

@@ -435,5 +435,19 @@ TEST(PortMisc, OneHotEncoderInfrequentCategories) {
   }
 }
 
+TEST(PortMisc, OneHotEncoderOutputWidthsWithDrop) {
+  // 0.23 drop_idx_ is an object array: the dropped index per feature, None where nothing is dropped
+  ModelFile f = Read("0.23.2", "OneHotEncoder_dense_drop_first");
+  Port(f, Target::Parse("sklearn=1.4.2"));
+  std::vector<std::int64_t> widths;
+  for (const Value* v : Key(f, "_n_features_outs")->items) widths.push_back(v->integer);
+  EXPECT_EQ(widths, (std::vector<std::int64_t>{2, 2, 4}));
+  ModelFile g = Read("0.23.2", "OneHotEncoder_drop_if_binary");  // no binary feature: nothing dropped
+  Port(g, Target::Parse("sklearn=1.9.0"));
+  widths.clear();
+  for (const Value* v : Key(g, "_n_features_outs")->items) widths.push_back(v->integer);
+  EXPECT_EQ(widths, (std::vector<std::int64_t>{3, 3, 5}));
+}
+
 }  // namespace
 }  // namespace skbridge
