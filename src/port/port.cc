@@ -1344,6 +1344,7 @@ class Porter {
   // with normalize=True (on X without). So: into 1.9 from older, X_offset_ becomes zeros (X - 0 is
   // X exactly); from 1.9 into 0.23, normalize=True with X_scale_ ones ((X - X_offset_) / 1 is
   // X - X_offset_ exactly); from 1.9 into 1.0-1.4 only a zero X_offset_ (fit_intercept=False) works.
+  // A 0.23 normalize=True std ((X - X_offset_) / X_scale_) has no 1.0+ counterpart.
 
   /// An array of n_features copies of `fill` (n_features from coef_), or nullptr.
   const Value* BayesFilled(const Obj& o, double fill) {
@@ -1375,10 +1376,8 @@ class Porter {
                                            "not)", o.path, cls, why));
     };
     if (normalized && tgt >= v1_0) {
-      if (!(tgt_centres && AllEqual(o, "X_scale_", 1.0)))
-        refuse(fmt::format("scikit-learn {} (normalize=True) computed it on (X - X_offset_) / X_scale_; scikit-learn {} has no "
-                           "normalize and computes it on {}", src.Str(), tgt.Str(), tgt_centres ? "X - X_offset_" : "X"));
-      return;  // 1.9 with unit scales: the same (X - X_offset_)
+      refuse(fmt::format("scikit-learn {} (normalize=True) computed it on (X - X_offset_) / X_scale_; scikit-learn {} has no "
+                         "normalize and computes it on {}", src.Str(), tgt.Str(), tgt_centres ? "X - X_offset_" : "X"));
     }
     if (!src_centres && tgt_centres) {
       if (AllEqual(o, "X_offset_", 0.0)) return;

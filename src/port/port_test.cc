@@ -322,6 +322,12 @@ TEST(PortMisc, BayesStdAcross19) {
     EXPECT_TRUE(Key(f, "normalize")->boolean);
     for (double x : Key(f, "X_scale_")->array->view<double>()) EXPECT_EQ(x, 1.0);
   }
+  {  // a 0.23 normalize=True std scales X by X_scale_: nothing does that after 1.0
+    ModelFile f = Read("0.23.2", "BayesianRidge");
+    SetKey(f, "normalize", Kind::kBool, 1);
+    std::string why = Refusal(f, "sklearn=1.9.0");
+    EXPECT_NE(why.find("normalize=True"), std::string::npos) << why;
+  }
   {  // 1.9 into 1.4: nothing centres X there
     ModelFile f = Read("1.9.0", "BayesianRidge");
     std::string why = Refusal(f, "sklearn=1.4.2");
