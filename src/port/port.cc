@@ -97,6 +97,10 @@ class Porter {
       const Value* v = o.state ? o.state->Get("_sklearn_version") : nullptr;
       return v && v->is_text() ? Version::Parse(v->text) : std::nullopt;
     };
+    [[maybe_unused]] auto truthy = [](const Obj& o, std::string_view key) {
+      const Value* v = o.state ? o.state->Get(key) : nullptr;
+      return v && ((v->kind == Kind::kBool && v->boolean) || (v->kind == Kind::kInt && v->integer != 0));
+    };
     auto text_is = [](const Obj& o, std::string_view key, std::string_view value) {
       const Value* v = o.state ? o.state->Get(key) : nullptr;
       return v && v->is_text() && v->text == value;
@@ -106,6 +110,7 @@ class Porter {
       std::function<bool(const Obj&, const Version& src)> applies;
       std::string_view reason;
     };
+    [[maybe_unused]] const Version v1_0{1, 0, 0};
     const Version v1_1{1, 1, 0}, v1_3{1, 3, 0}, v1_4_2{1, 4, 2}, v1_5{1, 5, 0};
     const std::vector<Rule> rules = {
         {"NearestCentroid", [&](const Obj& o, const Version& s) { return s >= v1_5 && tgt < v1_5 && text_is(o, "metric", "euclidean"); },
