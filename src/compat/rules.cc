@@ -484,6 +484,7 @@ void SilentChanges(const CheckContext& c, std::vector<Finding>* out) {
     }
     // scikit-learn 1.9 (PR #33918) centres X by X_offset_ before the predictive std of
     // BayesianRidge/ARDRegression; across that boundary predict(X, return_std=True) silently changes.
+    // The port repairs it where the target's state can express the source's std (port.cc BayesStd).
     bool bayes = o.class_path.ends_with(".BayesianRidge") || o.class_path.ends_with(".ARDRegression");
     const Value* fit_intercept = state->Get("fit_intercept");
     bool centred = !fit_intercept || fit_intercept->kind != Kind::kBool || fit_intercept->boolean;
@@ -493,7 +494,7 @@ void SilentChanges(const CheckContext& c, std::vector<Finding>* out) {
                                       "deviation silently changes (the mean does not)",
                                       *c.target.sklearn < Version{1, 9, 0} ? "ignores" : "subtracts", c.target.sklearn->Str(),
                                       *written < Version{1, 9, 0} ? "ignored it" : "subtracted it", written->Str()),
-                          c.port_hint, false));
+                          c.port_hint));
     }
     bool tree_classifier = o.class_path.ends_with("DecisionTreeClassifier") || o.class_path.ends_with("ExtraTreeClassifier");
     if (tree_classifier && written && *written >= Version{1, 3, 0} && *written < Version{1, 4, 0} && *c.target.sklearn >= Version{1, 4, 0}) {

@@ -99,27 +99,31 @@ class Porter {
       const Value* v = o.state ? o.state->Get("_sklearn_version") : nullptr;
       return v && v->is_text() ? Version::Parse(v->text) : std::nullopt;
     };
-    auto truthy = [](const Obj& o, std::string_view key) {
+    [[maybe_unused]] auto truthy = [](const Obj& o, std::string_view key) {
       const Value* v = o.state ? o.state->Get(key) : nullptr;
       return v && ((v->kind == Kind::kBool && v->boolean) || (v->kind == Kind::kInt && v->integer != 0));
+    };
+    auto text_is = [](const Obj& o, std::string_view key, std::string_view value) {
+      const Value* v = o.state ? o.state->Get(key) : nullptr;
+      return v && v->is_text() && v->text == value;
     };
     struct Rule {
       std::string_view cls;
       std::function<bool(const Obj&, const Version& src)> applies;
       std::string_view reason;
     };
-    const Version v1_0{1, 0, 0}, v1_1{1, 1, 0}, v1_3{1, 3, 0}, v1_4_2{1, 4, 2}, v1_5{1, 5, 0};
+    [[maybe_unused]] const Version v1_0{1, 0, 0};
+    const Version v1_1{1, 1, 0}, v1_3{1, 3, 0}, v1_4_2{1, 4, 2}, v1_5{1, 5, 0};
     const std::vector<Rule> rules = {
-        {"CalibratedClassifierCV", [&](const Obj&, const Version& s) { return s >= v1_0 && tgt < v1_0; },
-         "the calibrated classifiers' layout changed in 1.0 (classes_ per calibrator)"},
-        {"NearestCentroid", [&](const Obj&, const Version& s) { return s >= v1_5 && tgt < v1_5; },
-         "the target's NearestCentroid has no predict_proba, which the original offers"},
+        {"NearestCentroid", [&](const Obj& o, const Version& s) { return s >= v1_5 && tgt < v1_5 && text_is(o, "metric", "euclidean"); },
+         "with metric 'euclidean' the original offers decision_function, predict_proba and predict_log_proba (added in 1.5), "
+         "which the target's NearestCentroid does not have"},
+        {"NearestCentroid", [&](const Obj& o, const Version& s) { return s >= v1_5 && tgt < v1_5 && !NearestCentroidUniform(o); },
+         "its class priors are not uniform: 1.5+ predict takes the prior-weighted discriminant, the target the plain nearest centroid"},
         {"ClassifierChain", [&](const Obj&, const Version& s) { return s >= v1_3 && tgt < v1_3; },
-         "the target's ClassifierChain has no predict_log_proba, which the original offers"},
+         "the original offers predict_log_proba (added to ClassifierChain in 1.3), which the target's ClassifierChain does not have"},
         {"FunctionTransformer", [&](const Obj&, const Version& s) { return s < v1_1 && tgt >= v1_1; },
          "FunctionTransformer's feature_names_out handling changed in 1.1 (not yet derived)"},
-        {"OneHotEncoder", [&](const Obj& o, const Version& s) { return s >= v1_1 && tgt < v1_1 && truthy(o, "_infrequent_enabled"); },
-         "infrequent categories do not exist before scikit-learn 1.1"},
         {"ColumnTransformer", [&](const Obj& o, const Version& s) {
            const Value* t = o.state ? o.state->Get("transformers_") : nullptr;
            bool passthrough = false;
@@ -129,10 +133,6 @@ class Porter {
          "fitted 'passthrough' columns became FunctionTransformer objects in 1.4 (not yet derived)"},
         {"RidgeClassifier", [&](const Obj&, const Version& s) { return s > v1_4_2 && tgt <= v1_4_2; },
          "the binary RidgeClassifier's fitted layout changed after 1.4 (not yet derived)"},
-        {"BayesianRidge", [&](const Obj&, const Version& s) { return (s <= v1_4_2) != (tgt <= v1_4_2); },
-         "predict(return_std=True) centres X by X_offset_ after 1.4 (1.9 _bayes.py), so the std differs across 1.4 -> 1.9"},
-        {"ARDRegression", [&](const Obj&, const Version& s) { return (s <= v1_4_2) != (tgt <= v1_4_2); },
-         "predict(return_std=True) centres X by X_offset_ after 1.4 (1.9 _bayes.py), so the std differs across 1.4 -> 1.9"},
         {"SplineTransformer", [&](const Obj&, const Version& s) { return s <= v1_4_2 && tgt > v1_4_2; },
          "its scipy BSpline objects were pickled by an older scipy; the target's scipy BSpline lacks _asarray when predicting"},
         {"SplineTransformer", [&](const Obj&, const Version& s) { return s > v1_4_2 && tgt <= v1_4_2; },
@@ -1187,8 +1187,6 @@ class Porter {
         {"BayesianRidge", "n_iter", copy("max_iter"), "older name of max_iter"},
         {"ARDRegression", "n_iter", copy("max_iter"), "older name of max_iter"},
         {"GaussianProcessRegressor", "n_targets", none, "1.3+: used by sample_y before fit only"},
-        {"AdditiveChi2Sampler", "sample_interval_", copy("_sample_interval"), "the same interval, renamed in 1.3"},
-        {"AdditiveChi2Sampler", "_sample_interval", copy("sample_interval_"), "the same interval, renamed in 1.3"},
         {"IsotonicRegression", "X_thresholds_", copy("_necessary_X_"), "renamed in 0.24"},
         {"IsotonicRegression", "y_thresholds_", copy("_necessary_y_"), "renamed in 0.24"},
         {"IsotonicRegression", "_necessary_X_", copy("X_thresholds_"), "0.23 name"},
@@ -1265,16 +1263,6 @@ class Porter {
            return c && c->is_text() ? c : Str("predict");
          }, "1.6+ fit: the resolved chain_method ('predict' before 1.6)"},
         {"CategoricalNB", "min_categories", none, "0.24+ default: categories from the data, as before"},
-        {"AdditiveChi2Sampler", "sample_interval_", [this, get, int_of](const Obj& o) -> const Value* {
-           const Value* si = get(o, "sample_interval");
-           if (si && (si->kind == Kind::kFloat || si->kind == Kind::kInt)) return si;
-           auto steps = int_of(get(o, "sample_steps"));
-           if (!steps) return nullptr;
-           if (*steps == 1) return Float(0.8);
-           if (*steps == 2) return Float(0.5);
-           if (*steps == 3) return Float(0.4);
-           return nullptr;
-         }, "<= 1.4 fit: sample_interval, or 0.8 / 0.5 / 0.4 for sample_steps 1 / 2 / 3"},
         {"*", "_missing_indices", [this](const Obj& o) -> const Value* {
            // encoders before 0.24 rejected missing values: no category is NaN / None
            return WrittenBy(&o) < Version{0, 24, 0} ? file_.graph.New(Kind::kDict) : nullptr;
@@ -1283,14 +1271,24 @@ class Porter {
            const Value* cats = get(o, "categories_");
            const Value* drop = get(o, "drop_idx_");
            if (!cats || (cats->kind != Kind::kList && cats->kind != Kind::kTuple)) return nullptr;
-           if (drop && drop->kind != Kind::kNone && (drop->kind != Kind::kArray || drop->array->dtype.kind != DTypeKind::kInt ||
-                                                     drop->array->size() != static_cast<std::int64_t>(cats->items.size())))
-             return nullptr;  // drop_if_binary's object array (None per feature): not derived
+           const std::int64_t n_features = static_cast<std::int64_t>(cats->items.size());
+           // drop_idx_: None, or per feature the dropped index (an int array, or 0.23+ object array
+           // whose None means nothing dropped, as drop='if_binary' leaves non-binary features)
+           auto dropped = [&](std::size_t i) -> std::optional<bool> {
+             if (!drop || drop->kind == Kind::kNone) return false;
+             if (drop->kind != Kind::kArray || drop->array->ndim() != 1 || drop->array->size() != n_features) return std::nullopt;
+             if (drop->array->dtype.kind == DTypeKind::kInt) return true;
+             if (drop->array->dtype.kind != DTypeKind::kObject || i >= drop->array->objects.size()) return std::nullopt;
+             const Value* d = drop->array->objects[i];
+             if (d->kind == Kind::kNone) return false;
+             return d->kind == Kind::kInt ? std::optional<bool>(true) : std::nullopt;
+           };
            Value* out = file_.graph.New(Kind::kList);
-           for (const Value* c : cats->items) {
-             if (c->kind != Kind::kArray || c->array->ndim() != 1) return nullptr;
-             std::int64_t n = c->array->size() - (drop && drop->kind == Kind::kArray ? 1 : 0);
-             out->items.push_back(Int(n));
+           for (std::size_t i = 0; i < cats->items.size(); ++i) {
+             const Value* c = cats->items[i];
+             auto d = dropped(i);
+             if (c->kind != Kind::kArray || c->array->ndim() != 1 || !d) return nullptr;
+             out->items.push_back(Int(c->array->size() - (*d ? 1 : 0)));
            }
            return out;
          }, "1.1+ _compute_n_features_outs: len(categories_[i]), minus 1 where a category is dropped (no infrequent ones)"},
@@ -1299,6 +1297,45 @@ class Porter {
         {"QuadraticDiscriminantAnalysis", "solver", text("svd"), "1.9: fit only; 'svd' as before"},
         {"HistGradientBoostingClassifier", "max_features", real(1.0), "1.4+: feature subsampling while growing trees in fit; 1.0 = all, as before"},
         {"HistGradientBoostingRegressor", "max_features", real(1.0), "1.4+: feature subsampling while growing trees in fit; 1.0 = all, as before"},
+        // ---- MiniBatchKMeans: 0.23 predict (_labels_inertia_minibatch) reads cluster_centers_, batch_size, verbose;
+        // 1.0+ predict reads cluster_centers_, _n_threads. The rest is fit / partial_fit state.
+        {"MiniBatchKMeans", "_n_since_last_reassign", {}, "1.0+ _kmeans.py: random reassignment in fit / partial_fit only"},
+        {"MiniBatchKMeans", "n_steps_", {}, "1.0+ _kmeans.py: fit diagnostics (partial_fit counts on from it with getattr)"},
+        {"MiniBatchKMeans", "_algorithm", {}, "0.23 _kmeans.py: KMeans._check_params sets it for KMeans.fit; MiniBatchKMeans never reads it"},
+        {"MiniBatchKMeans", "counts_", {}, "0.23 _kmeans.py: partial_fit state only (1.0+ _counts)"},
+        {"MiniBatchKMeans", "init_size_", {}, "0.23 _kmeans.py: fit only"},
+        // 0.23 MiniBatchKMeans.__init__ passes only some parameters to KMeans.__init__: the others hold
+        // KMeans' defaults, read by KMeans.fit only
+        {"MiniBatchKMeans", "algorithm", text("auto"), "0.23 KMeans.__init__ default (MiniBatchKMeans cannot set it)"},
+        {"MiniBatchKMeans", "copy_x", boolean(true), "0.23 KMeans.__init__ default (MiniBatchKMeans cannot set it)"},
+        {"MiniBatchKMeans", "n_jobs", text("deprecated"), "0.23 KMeans.__init__ default (MiniBatchKMeans cannot set it)"},
+        {"MiniBatchKMeans", "precompute_distances", text("deprecated"), "0.23 KMeans.__init__ default (MiniBatchKMeans cannot set it)"},
+        // ---- NMF: the regularisation of W in transform (update_H=False; H's terms unused there)
+        {"NMF", "alpha_W", [this](const Obj& o) { return NmfAlphaW(o); }, "0.23 alpha scaled by n_features (see NmfAlphaW)"},
+        {"NMF", "alpha_H", text("same"), "0.23 regularized W and H alike (regularization='both'); transform never reads H's terms"},
+        {"NMF", "alpha", [this](const Obj& o) { return NmfAlpha(o); }, "1.0+ alpha_W scaled by n_features (see NmfAlpha)"},
+        // ---- AdditiveChi2Sampler: the interval fit resolved (0.23-1.2 sample_interval_, 1.3-1.4
+        // _sample_interval; 1.5+ holds neither and transform resolves it from the parameters)
+        {"AdditiveChi2Sampler", "sample_interval_", [this](const Obj& o) { return Chi2Interval(o); }, "see Chi2Interval"},
+        {"AdditiveChi2Sampler", "_sample_interval", [this](const Obj& o) { return Chi2Interval(o); }, "see Chi2Interval"},
+        // ---- KernelPCA: 1.4+ fit builds KernelCenterer().set_output(transform="default")
+        {"KernelCenterer", "_sklearn_output_config", [this](const Obj& o) -> const Value* {
+           if (!o.path.ends_with("._centerer")) return nullptr;
+           Value* d = file_.graph.New(Kind::kDict);
+           d->entries.emplace_back(Str("transform"), Str("default"));
+           return d;
+         }, "1.4+ _kernel_pca.py fit: the centerer's output pinned to 'default' (numpy), as older centerers returned"},
+        {"KernelCenterer", "_sklearn_output_config", {}, "set by set_output only: absent = the global transform_output, as before"},
+        // ---- CategoricalNB
+        {"CategoricalNB", "n_categories_", [this](const Obj& o) { return CategoricalNbCounts(o); },
+         "1.0+ fit (min_categories None): X.max(axis=0) + 1 per feature = the columns of feature_log_prob_[i]; read by fit only"},
+        // ---- BayesianRidge / ARDRegression (0.23 ARD holds neither; see BayesStd for their values)
+        {"ARDRegression", "X_offset_", [this](const Obj& o) { return BayesFilled(o, 0.0); },
+         "1.0-1.4 predict never reads it; zeros keep a later 1.9 std uncentred, as the 0.23 std was"},
+        {"ARDRegression", "X_scale_", [this](const Obj& o) { return BayesFilled(o, 1.0); }, "1.0+: ones (no normalize)"},
+        // ---- CalibratedClassifierCV (the inner classifiers: CalibratedClassifiers)
+        {"CalibratedClassifierCV", "ensemble", boolean(true), "1.0+ fit only: 0.23 always kept one calibrated classifier per fold "
+         "(ensemble=True); predict_proba averages calibrated_classifiers_ either way"},
         // fit-only attributes: absent is fine
         {"MiniBatchKMeans", "_ewa_inertia", {}, "1.0+ _kmeans.py: early stopping in fit only"},
         {"MiniBatchKMeans", "_ewa_inertia_min", {}, "1.0+ _kmeans.py: early stopping in fit only"},
@@ -1310,6 +1347,9 @@ class Porter {
         {"RidgeClassifier", "solver_", {}, "1.9 _ridge.py: set by fit, never read"},
         {"RidgeClassifierCV", "solver_", {}, "1.9 _ridge.py: set by fit, never read"},
         {"NearestCentroid", "deviations_", {}, "1.9 _nearest_centroid.py: shrinkage computation in fit only"},
+        {"NearestCentroid", "within_class_std_dev_", {}, "1.5+ _nearest_centroid.py: read by decision_function / predict_proba / "
+         "predict_log_proba only, methods an older model never had (absent there: AttributeError, never an answer); predict "
+         "with the uniform class_prior_ derived above takes the plain nearest centroid"},
         {"*", "_n_feature_outs", {}, "1.2-1.9 _stacking.py: written by _concatenate_predictions, read by get_feature_names_out only"},
         {"_ConstantPredictor", "n_features_in_", {}, "1.2-1.9 _check_n_features(reset=False) skips the check when absent"},
         {"*", "oob_improvement_", {}, "GradientBoosting: fit diagnostics"},
@@ -1556,6 +1596,9 @@ class Porter {
         if (cls == "OneHotEncoder") wanted.insert("_n_features_outs"), required.insert("_n_features_outs");
       }
       if (cls == "SGDClassifier") SgdLoss(o);
+      Pls(o);  // renames the statistics the target reads
+      CalibratedClassifiers(o);  // the inner _CalibratedClassifier layout
+      if (cls == "OneHotEncoder") OneHotInfrequent(o);
       std::vector<std::string> added;
       for (const auto& key : wanted) {
         if (o.state->Get(key)) continue;
@@ -1573,13 +1616,287 @@ class Porter {
         Set(o.state, key, v);
         added.push_back(key);
       }
-      Pls(o);
+      BayesStd(o);
       if (!added.empty()) {
         std::string list;
         for (const auto& k : added) list += (list.empty() ? "" : ", ") + k;
         Change(o.path, "attributes added: " + list);
       }
     }
+  }
+
+  // ---- NearestCentroid -------------------------------------------------------------------------
+
+  /// 1.5+ predict takes the plain nearest centroid when np.isclose(class_prior_, 1 / n_classes)
+  /// (rtol 1e-5, atol 1e-8) holds for every class (1.9 _nearest_centroid.py predict).
+  static bool NearestCentroidUniform(const Obj& o) {
+    const Value* p = o.state ? o.state->Get("class_prior_") : nullptr;
+    if (!p) return true;  // before 1.5: no priors
+    if (p->kind != Kind::kArray || p->array->ndim() != 1 || p->array->dtype.kind != DTypeKind::kFloat || p->array->dtype.itemsize != 8 ||
+        p->array->size() == 0)
+      return false;
+    auto v = p->array->view<double>();
+    const double uniform = 1.0 / static_cast<double>(p->array->size());
+    for (std::int64_t i = 0; i < p->array->size(); ++i) {
+      if (!(std::abs(v[i] - uniform) <= 1e-8 + 1e-5 * uniform)) return false;
+    }
+    return true;
+  }
+
+  // ---- AdditiveChi2Sampler ---------------------------------------------------------------------
+  //
+  // The interval of the sampling: the fitted one under either name, else what fit resolves from the
+  // parameters (0.23-1.4 fit, 1.9 transform: sample_interval, or 0.8 / 0.5 / 0.4 for sample_steps
+  // 1 / 2 / 3; other steps need sample_interval).
+  const Value* Chi2Interval(const Obj& o) {
+    for (const char* k : {"_sample_interval", "sample_interval_"}) {
+      if (const Value* v = o.state->Get(k); v && Number(v)) return v;
+    }
+    const Value* given = o.state->Get("sample_interval");
+    if (Number(given)) return given;
+    const Value* steps = o.state->Get("sample_steps");
+    if (!steps || steps->kind != Kind::kInt) return nullptr;
+    if (steps->integer == 1) return Float(0.8);
+    if (steps->integer == 2) return Float(0.5);
+    if (steps->integer == 3) return Float(0.4);
+    return nullptr;
+  }
+
+  // ---- CategoricalNB ----------------------------------------------------------------------------
+
+  /// 1.0+ n_categories_ of a 0.23 model: 0.23 fit sized feature_log_prob_[i] (n_classes, X[:, i].max()
+  /// + 1), which 1.0+ fit records as n_categories_[i] (int64, _validate_n_categories without
+  /// min_categories).
+  const Value* CategoricalNbCounts(const Obj& o) {
+    const Value* logp = o.state->Get("feature_log_prob_");
+    if (!logp || (logp->kind != Kind::kList && logp->kind != Kind::kTuple) || logp->items.empty()) return nullptr;
+    std::vector<std::int64_t> counts;
+    for (const Value* f : logp->items) {
+      if (f->kind != Kind::kArray || f->array->ndim() != 2) return nullptr;
+      counts.push_back(f->array->shape[1]);
+    }
+    auto a = std::make_shared<NdArray>();
+    a->dtype.kind = DTypeKind::kInt;
+    a->dtype.itemsize = 8;
+    a->shape = {static_cast<std::int64_t>(counts.size())};
+    Allocate(a.get(), counts.size() * sizeof(std::int64_t));
+    std::memcpy(const_cast<std::byte*>(a->data), counts.data(), counts.size() * sizeof(std::int64_t));
+    return ArrayValue(a);
+  }
+
+  // ---- BayesianRidge / ARDRegression ------------------------------------------------------------
+  //
+  // The mean is X @ coef_ + intercept_ everywhere. predict(X, return_std=True) computes the std on
+  // X - X_offset_ in 1.9 (_bayes.py), on X in 1.0-1.4, and on (X - X_offset_) / X_scale_ in 0.23
+  // with normalize=True (on X without). So: into 1.9 from older, X_offset_ becomes zeros (X - 0 is
+  // X exactly); from 1.9 into 0.23, normalize=True with X_scale_ ones ((X - X_offset_) / 1 is
+  // X - X_offset_ exactly); from 1.9 into 1.0-1.4 only a zero X_offset_ (fit_intercept=False) works.
+  // A 0.23 normalize=True std ((X - X_offset_) / X_scale_) has no 1.0+ counterpart.
+
+  /// An array of n_features copies of `fill` (n_features from coef_), or nullptr.
+  const Value* BayesFilled(const Obj& o, double fill) {
+    const Value* coef = o.state->Get("coef_");
+    if (!coef || coef->kind != Kind::kArray || coef->array->ndim() != 1) return nullptr;
+    return Float64Array(std::vector<double>(static_cast<std::size_t>(coef->array->size()), fill));
+  }
+  /// Whether `key` is a float64 array whose every value is `x`.
+  static bool AllEqual(const Obj& o, const char* key, double x) {
+    const Value* v = o.state->Get(key);
+    if (!v || v->kind != Kind::kArray || v->array->dtype.kind != DTypeKind::kFloat || v->array->dtype.itemsize != 8) return false;
+    auto d = v->array->view<double>();
+    for (std::int64_t i = 0; i < v->array->size(); ++i) {
+      if (d[i] != x) return false;
+    }
+    return true;
+  }
+
+  void BayesStd(const Obj& o) {
+    std::string cls(ShortName(o.class_path));
+    if (cls != "BayesianRidge" && cls != "ARDRegression") return;
+    const Version src = WrittenBy(&o), tgt = *target_.sklearn;
+    const Version v1_0{1, 0, 0}, v1_9{1, 9, 0};
+    const bool src_centres = src >= v1_9, tgt_centres = tgt >= v1_9;
+    const Value* normalize = o.state->Get("normalize");
+    const bool normalized = src < v1_0 && normalize && normalize->kind == Kind::kBool && normalize->boolean;
+    auto refuse = [&](std::string_view why) {
+      throw Error::Unsupported(fmt::format("{}: {} predict(X, return_std=True): {}; the standard deviation would differ (the mean would "
+                                           "not)", o.path, cls, why));
+    };
+    if (normalized && tgt >= v1_0) {
+      refuse(fmt::format("scikit-learn {} (normalize=True) computed it on (X - X_offset_) / X_scale_; scikit-learn {} has no "
+                         "normalize and computes it on {}", src.Str(), tgt.Str(), tgt_centres ? "X - X_offset_" : "X"));
+    }
+    if (!src_centres && tgt_centres) {
+      if (AllEqual(o, "X_offset_", 0.0)) return;
+      const Value* zeros = BayesFilled(o, 0.0);
+      if (!zeros) refuse("coef_ is not a 1-d array");
+      Set(o.state, "X_offset_", zeros);
+      Change(o.path, fmt::format("X_offset_ -> zeros: scikit-learn {} computes the predictive std on X - X_offset_, {} on X", tgt.Str(), src.Str()));
+    } else if (src_centres && !tgt_centres) {
+      if (AllEqual(o, "X_offset_", 0.0)) return;
+      if (tgt >= v1_0) {
+        refuse(fmt::format("scikit-learn {} computed it on X - X_offset_ (a nonzero X_offset_: fitted with an intercept); scikit-learn {} "
+                           "computes it on X and nothing in its state centres X", src.Str(), tgt.Str()));
+      }
+      if (!o.state->Get("X_scale_")) {
+        if (const Value* ones = BayesFilled(o, 1.0)) Set(o.state, "X_scale_", ones);
+      }
+      if (!AllEqual(o, "X_scale_", 1.0) || !o.state->Get("X_offset_")) refuse("X_scale_ is not all ones or X_offset_ is missing");
+      Set(o.state, "normalize", Bool(true));
+      Change(o.path, fmt::format("normalize -> True with X_scale_ ones: scikit-learn {} computes the predictive std on (X - X_offset_) / "
+                                 "X_scale_ only when normalizing, as {} does on X - X_offset_ (the mean ignores normalize)",
+                                 tgt.Str(), src.Str()));
+    }
+  }
+
+  // ---- CalibratedClassifierCV -----------------------------------------------------------------
+  //
+  // predict_proba averages calibrated_classifiers_ (every version). Each _CalibratedClassifier
+  // calibrates the decision_function (else predict_proba) of its estimator one class at a time:
+  //   0.23     base_estimator, calibrators_, classes_ (= label_encoder_.classes_, the classes given),
+  //            label_encoder_, classes, method; n_classes = len(classes_)
+  //   1.0+     estimator, calibrators, classes, method; n_classes = len(classes), the class indices
+  //            from LabelEncoder().fit(classes)
+  // (calibration.py of 0.23 / 1.2 / 1.9). The classes are the outer LabelEncoder's (sorted, unique),
+  // so a LabelEncoder fitted on them reproduces the 0.23 label_encoder_. Normalisation agrees: a
+  // zero row sum gives 0/0 = NaN -> 1/n_classes in 0.23, the uniform row in 1.0+.
+  void CalibratedClassifiers(const Obj& o) {
+    if (ShortName(o.class_path) != "CalibratedClassifierCV") return;
+    const Value* list = o.state->Get("calibrated_classifiers_");
+    if (!list || list->kind != Kind::kList) return;
+    const Version tgt = *target_.sklearn;
+    const bool tgt_new = tgt >= Version{1, 0, 0};
+    int converted = 0;
+    for (const Value* item : list->items) {
+      Value* st = Mut(StateOf(item));
+      auto refuse = [&](std::string_view why) {
+        throw Error::Unsupported(fmt::format("{}: a calibrated classifier {}", o.path, why));
+      };
+      if (!st) refuse("without a state dict");
+      const bool src_new = st->Get("calibrators") != nullptr;
+      if (src_new == tgt_new) continue;
+      const Value* method = st->Get("method");
+      if (!method || !method->is_text() || (method->text != "sigmoid" && method->text != "isotonic"))
+        refuse(fmt::format("with method {}: only 'sigmoid' and 'isotonic' exist in scikit-learn {}",
+                           method && method->is_text() ? std::string(method->text) : "?", tgt.Str()));
+      const Value* estimator = st->Get(src_new ? "estimator" : "base_estimator");
+      const Value* calibrators = st->Get(src_new ? "calibrators" : "calibrators_");
+      const Value* classes = st->Get(src_new ? "classes" : "classes_");
+      if (!estimator || !calibrators || calibrators->kind != Kind::kList || !classes || classes->kind != Kind::kArray || classes->array->ndim() != 1)
+        refuse("lacks its estimator, calibrators or classes array");
+      st->entries.clear();  // in place: objects_ holds this dict
+      if (tgt_new) {
+        Set(st, "estimator", estimator), Set(st, "calibrators", calibrators), Set(st, "classes", classes), Set(st, "method", method);
+      } else {
+        Value* encoder = NewObj("sklearn.preprocessing._label", "LabelEncoder",
+                                Dict({{"classes_", classes}, {"_sklearn_version", Str(tgt.Str())}}));
+        Set(st, "base_estimator", estimator), Set(st, "method", method), Set(st, "classes", classes);
+        Set(st, "label_encoder_", encoder), Set(st, "classes_", classes), Set(st, "calibrators_", calibrators);
+      }
+      ++converted;
+    }
+    if (converted) {
+      Change(o.path, fmt::format("{} calibrated classifier(s): {}", converted,
+                                 tgt_new ? "base_estimator / calibrators_ / classes_ -> estimator / calibrators / classes (1.0+ layout)"
+                                         : "estimator / calibrators / classes -> base_estimator / calibrators_ / classes_ + label_encoder_ (0.23 layout)"));
+    }
+  }
+
+  // ---- OneHotEncoder: infrequent categories (1.1+) -------------------------------------------------
+  //
+  // 1.1+ groups the categories of a feature seen fewer than min_frequency times (or beyond
+  // max_categories) into one output column after the frequent ones, and handle_unknown=
+  // 'infrequent_if_exist' sends unknown categories there (_encoders.py _infrequent_indices,
+  // _compute_transformed_categories, _map_infrequent_categories). Before 1.1 every category has its
+  // own column in categories_ order and unknown ones are all zeros ('ignore') or an error. So a port
+  // into < 1.1 is faithful when no feature has an infrequent category, or a feature's only
+  // infrequent category is already its last one (its column is the same) and unknown categories do
+  // not go to it. Reordering categories_ instead is not safe: 0.23 encodes numeric and numpy str
+  // inputs by np.searchsorted over categories_, which must stay sorted.
+  void OneHotInfrequent(const Obj& o) {
+    if (*target_.sklearn >= Version{1, 1, 0}) return;
+    const Value* enabled = o.state->Get("_infrequent_enabled");
+    if (!enabled || enabled->kind != Kind::kBool || !enabled->boolean) return;
+    const Value* indices = o.state->Get("_infrequent_indices");
+    const Value* cats = o.state->Get("categories_");
+    if (!indices || indices->kind != Kind::kList || !cats || cats->kind != Kind::kList || cats->items.size() != indices->items.size())
+      throw Error::Unsupported(o.path + ": OneHotEncoder with infrequent categories enabled but no per-feature _infrequent_indices");
+    const Value* names = o.state->Get("feature_names_in_");
+    const Value* hu = o.state->Get("handle_unknown");
+    const bool to_infrequent = hu && hu->is_text() && hu->text == "infrequent_if_exist";
+    for (std::size_t i = 0; i < indices->items.size(); ++i) {
+      const Value* idx = indices->items[i];
+      if (idx->kind == Kind::kNone) continue;
+      std::string feature = fmt::format("{}", i);
+      if (names && names->kind == Kind::kArray && i < names->array->objects.size() && names->array->objects[i]->is_text())
+        feature = fmt::format("'{}'", std::string(names->array->objects[i]->text));
+      const Value* c = cats->items[i];
+      if (idx->kind != Kind::kArray || idx->array->dtype.kind != DTypeKind::kInt || idx->array->dtype.itemsize != 8 || c->kind != Kind::kArray)
+        throw Error::Unsupported(fmt::format("{}: OneHotEncoder feature {}: unexpected _infrequent_indices / categories_", o.path, feature));
+      const std::int64_t n = idx->array->size(), n_cats = c->array->size();
+      const bool last_only = n == 1 && idx->array->view<std::int64_t>()[0] == n_cats - 1;
+      std::string why;
+      if (n > 1) {
+        why = fmt::format("has {} infrequent categories sharing one output column; scikit-learn {} (before 1.1) gives each its own column", n,
+                          target_.sklearn->Str());
+      } else if (!last_only) {
+        why = fmt::format("has its one infrequent category (index {} of {}) in an output column after the frequent ones; scikit-learn {} "
+                          "(before 1.1) keeps the categories_ order, which its encoding needs sorted",
+                          idx->array->view<std::int64_t>()[0], n_cats, target_.sklearn->Str());
+      }
+      if (to_infrequent) {
+        why += fmt::format("{}sends unknown categories to its infrequent column (handle_unknown='infrequent_if_exist'); scikit-learn {} "
+                           "(before 1.1) encodes them as all zeros",
+                           why.empty() ? "" : ", and ", target_.sklearn->Str());
+      }
+      if (!why.empty()) throw Error::Unsupported(fmt::format("{}: OneHotEncoder feature {} {}, so transform would differ", o.path, feature, why));
+    }
+    if (to_infrequent) {  // no infrequent column anywhere (else refused above): unknown ones are all zeros
+      Set(o.state, "handle_unknown", Str("ignore"));
+      Change(o.path, "handle_unknown 'infrequent_if_exist' -> 'ignore' (no infrequent column: unknown categories are all zeros either way)");
+    }
+  }
+
+  // ---- NMF ------------------------------------------------------------------------------------
+  //
+  // transform solves for W with H = components_ fixed. 0.23 (_nmf.py _compute_regularization with
+  // regularization='both') penalises W by alpha * l1_ratio and alpha * (1 - l1_ratio); 1.0+
+  // (NMF._compute_regularization) by n_features * alpha_W * l1_ratio and n_features * alpha_W *
+  // (1 - l1_ratio), evaluated left to right. Both compute the same penalties exactly when
+  // n_features * alpha_W == alpha in floating point; W's initialisation and the solvers are the
+  // same (_check_w_h / non_negative_factorization: zeros for cd, sqrt(mean / k) for mu).
+
+  /// components_ columns (n_features), or 0.
+  static std::int64_t NmfFeatures(const Obj& o) {
+    const Value* c = o.state->Get("components_");
+    return c && c->kind == Kind::kArray && c->array->ndim() == 2 ? c->array->shape[1] : 0;
+  }
+  static std::optional<double> Number(const Value* v) {
+    if (v && v->kind == Kind::kFloat) return v->real;
+    if (v && v->kind == Kind::kInt) return static_cast<double>(v->integer);
+    return std::nullopt;
+  }
+
+  /// 1.0+ alpha_W for a 0.23 alpha: a double a with n_features * a == alpha exactly.
+  const Value* NmfAlphaW(const Obj& o) {
+    auto alpha = Number(o.state->Get("alpha"));
+    std::int64_t n = NmfFeatures(o);
+    if (!alpha || n <= 0) return nullptr;
+    const double nf = static_cast<double>(n), guess = *alpha / nf;
+    for (double a : {guess, std::nextafter(guess, -INFINITY), std::nextafter(guess, INFINITY)}) {
+      if (nf * a == *alpha) return Float(a);
+    }
+    throw Error::Unsupported(fmt::format("{}: NMF alpha={} has no alpha_W with {} * alpha_W == alpha exactly; scikit-learn >= 1.0 "
+                                         "scales W's penalty by n_features, so transform would solve a different problem",
+                                         o.path, *alpha, n));
+  }
+
+  /// 0.23 alpha for a 1.0+ alpha_W: n_features * alpha_W (the penalty 1.0+ applied to W).
+  const Value* NmfAlpha(const Obj& o) {
+    auto alpha_w = Number(o.state->Get("alpha_W"));
+    std::int64_t n = NmfFeatures(o);
+    if (!alpha_w || n <= 0) return nullptr;
+    return Float(static_cast<double>(n) * *alpha_w);
   }
 
   // SGDClassifier: loss 'log' was renamed 'log_loss' in 1.1 and removed in 1.3.
@@ -1596,40 +1913,98 @@ class Porter {
     }
   }
 
-  // PLSRegression / PLSCanonical / CCA: up to 1.4 predict divided X by _x_std before coef_; after
-  // 1.4 coef_ includes 1/_x_std. Before 1.3 coef_ was (n_features, n_targets): not ported.
+  // ---- PLSRegression / PLSCanonical / CCA ------------------------------------------------------
+  //
+  // Four layouts of the same fitted model (A = x_rotations_ @ y_loadings_.T * y_std, (p, q)):
+  //   0.23     coef_ = A (p, q); x_mean_ / x_std_ / y_mean_ / y_std_; predict ((X - m) / s) @ coef_ + y_mean_
+  //   1.1-1.2  _coef_ = A.T (q, p); _x_mean / _x_std / _y_mean / _y_std, intercept_ = _y_mean;
+  //            predict ((X - m) / s) @ _coef_.T + intercept_ (coef_ is a property)
+  //   1.3-1.4  coef_ = A.T, otherwise as 1.1
+  //   1.9      coef_ = A.T / _x_std (column j divided by _x_std[j]); predict (X - m) @ coef_.T + intercept_
+  // (_pls.py of each version). Fit stores A.T as a Fortran-ordered view, so the same buffer serves
+  // all layouts; 1.9's folding of 1/_x_std differs from dividing X by it in the last bits only.
+  static int PlsLayout(const Version& v) {
+    if (v < Version{1, 1, 0}) return 0;
+    if (v < Version{1, 3, 0}) return 1;
+    return v <= Version{1, 4, 2} ? 2 : 3;
+  }
+
   void Pls(const Obj& o) {
     std::string cls(ShortName(o.class_path));
     if (cls != "PLSRegression" && cls != "PLSCanonical" && cls != "CCA") return;
-    Version written = WrittenBy(&o);
-    Version tgt = *target_.sklearn;
-    bool src_new = written >= Version{1, 3, 0}, tgt_new = tgt >= Version{1, 3, 0};
-    if (src_new != tgt_new) {
-      throw Error::Unsupported(fmt::format("{}: {} coef_ changed layout in scikit-learn 1.3 (written by {}, target {}): not ported",
-                                           o.path, cls, written.Str(), tgt.Str()));
+    const Version written = WrittenBy(&o), tgt = *target_.sklearn;
+    const int from = PlsLayout(written), to = PlsLayout(tgt);
+    if (from == to) return;
+    Value* st = o.state;
+    auto refuse = [&](std::string_view why) {
+      throw Error::Unsupported(fmt::format("{}: {} (written by {}, target {}): {}", o.path, cls, written.Str(), tgt.Str(), why));
+    };
+    if (to < 2) {
+      const Value* p1d = st->Get("_predict_1d");
+      if (p1d && p1d->kind == Kind::kBool && p1d->boolean)
+        refuse("fitted on a 1-d y, its predict returns shape (n_samples,) (1.3+ _predict_1d); the target always returns (n_samples, 1)");
     }
-    bool src_scaled = written <= Version{1, 4, 2}, tgt_scaled = tgt <= Version{1, 4, 2};
-    if (!src_new || src_scaled == tgt_scaled) return;
-    const Value* coef = o.state->Get("coef_");
-    const Value* std_ = o.state->Get("_x_std");
-    if (!coef || !std_ || coef->kind != Kind::kArray || std_->kind != Kind::kArray || coef->array->ndim() != 2 ||
-        coef->array->dtype.kind != DTypeKind::kFloat || coef->array->dtype.itemsize != 8 || std_->array->dtype.kind != DTypeKind::kFloat ||
-        std_->array->dtype.itemsize != 8 || coef->array->fortran_order || coef->array->shape[1] != std_->array->size()) {
-      throw Error::Unsupported(o.path + ": PLS coef_/_x_std not in the expected layout");
+    auto stat = [&](const char* old_name, const char* new_name) -> const Value* {
+      const Value* v = st->Get(from == 0 ? old_name : new_name);
+      if (!v || v->kind != Kind::kArray || v->array->ndim() != 1 || v->array->dtype.kind != DTypeKind::kFloat || v->array->dtype.itemsize != 8)
+        refuse(fmt::format("{} is not a float64 vector", from == 0 ? old_name : new_name));
+      return v;
+    };
+    const Value* x_mean = stat("x_mean_", "_x_mean");
+    const Value* x_std = stat("x_std_", "_x_std");
+    const Value* y_mean = stat("y_mean_", "_y_mean");
+    const Value* y_std = stat("y_std_", "_y_std");
+    const char* coef_key = from == 1 ? "_coef_" : "coef_";
+    const Value* coef = st->Get(coef_key);
+    const std::int64_t p = x_mean->array->size(), q = y_mean->array->size();
+    if (!coef || coef->kind != Kind::kArray || coef->array->ndim() != 2 || coef->array->dtype.kind != DTypeKind::kFloat ||
+        coef->array->dtype.itemsize != 8 || x_std->array->size() != p || y_std->array->size() != q)
+      refuse(fmt::format("{} is not a float64 matrix", coef_key));
+    const NdArray& c = *coef->array;
+    // the element (j, t) of A, whatever the source's shape and memory order
+    const bool transposed = from != 0;  // (q, p)
+    if (c.shape[0] != (transposed ? q : p) || c.shape[1] != (transposed ? p : q)) refuse(fmt::format("{} has an unexpected shape", coef_key));
+    auto cv = c.view<double>();
+    auto at = [&](std::int64_t row, std::int64_t col) {
+      return c.fortran_order ? cv[col * c.shape[0] + row] : cv[row * c.shape[1] + col];
+    };
+    auto xs = x_std->array->view<double>();
+    std::vector<double> a(static_cast<std::size_t>(p * q));  // A, row-major (p, q)
+    for (std::int64_t j = 0; j < p; ++j) {
+      for (std::int64_t t = 0; t < q; ++t) {
+        double v = transposed ? at(t, j) : at(j, t);
+        a[j * q + t] = from == 3 ? v * xs[j] : to == 3 ? v / xs[j] : v;
+      }
     }
-    auto out = CopyHeader(*coef->array);
-    out->dtype = coef->array->dtype;
-    Allocate(out.get(), coef->array->nbytes);
-    auto c = coef->array->view<double>();
-    auto s = std_->array->view<double>();
-    auto* d = reinterpret_cast<double*>(const_cast<std::byte*>(out->data));
-    std::int64_t rows = coef->array->shape[0], cols = coef->array->shape[1];
-    for (std::int64_t r = 0; r < rows; ++r) {
-      for (std::int64_t j = 0; j < cols; ++j) d[r * cols + j] = src_scaled ? c[r * cols + j] / s[j] : c[r * cols + j] * s[j];
+    auto out = std::make_shared<NdArray>();
+    out->dtype = c.dtype;
+    Allocate(out.get(), a.size() * sizeof(double));
+    std::memcpy(const_cast<std::byte*>(out->data), a.data(), a.size() * sizeof(double));
+    if (to == 0) {
+      out->shape = {p, q};
+    } else {
+      out->shape = {q, p};
+      out->fortran_order = true;  // A.T as fit stores it
     }
-    Set(o.state, "coef_", ArrayValue(out));
-    Change(o.path, src_scaled ? "coef_ divided by _x_std (scikit-learn > 1.4 folds the scaling in)"
-                              : "coef_ multiplied by _x_std (scikit-learn <= 1.4 scales X itself)");
+    std::erase_if(st->entries, [](const auto& e) { return e.first->is_text() && (e.first->text == "coef_" || e.first->text == "_coef_"); });
+    Set(st, to == 1 ? "_coef_" : "coef_", ArrayValue(out));
+    auto copy = [&](const char* to_key, const char* from_key) {
+      if (const Value* v = st->Get(from_key); v && !st->Get(to_key)) Set(st, to_key, v);
+    };
+    if (to == 0) {
+      Set(st, "x_mean_", x_mean), Set(st, "x_std_", x_std), Set(st, "y_mean_", y_mean), Set(st, "y_std_", y_std);
+      copy("norm_y_weights", "_norm_y_weights");
+      copy("x_scores_", "_x_scores"), copy("y_scores_", "_y_scores");
+    } else {
+      Set(st, "_x_mean", x_mean), Set(st, "_x_std", x_std), Set(st, "_y_mean", y_mean), Set(st, "_y_std", y_std);
+      Set(st, "intercept_", y_mean);
+      copy("_norm_y_weights", "norm_y_weights");
+      copy("_x_scores", "x_scores_"), copy("_y_scores", "y_scores_");
+    }
+    std::string what = from == 0 || to == 0 ? "coef_ (n_features, n_targets) <-> (n_targets, n_features), statistics renamed" : "coef_ <-> _coef_";
+    if (from == 3) what += ", coef_ multiplied by _x_std (scikit-learn <= 1.4 scales X itself)";
+    if (to == 3) what += ", coef_ divided by _x_std (scikit-learn > 1.4 folds the scaling in)";
+    Change(o.path, fmt::format("PLS layout {} -> {}: {}", written.Str(), tgt.Str(), what));
   }
 
   void Versions() {

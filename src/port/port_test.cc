@@ -407,5 +407,253 @@ TEST(Port, HistGradientBoostingCategorical) {
   }
 }
 
+// ---- misc families (CalibratedClassifierCV, PLS, NMF, MiniBatchKMeans, NearestCentroid, ...) -------
+
+const Value* Key(const ModelFile& f, std::string_view key) { return f.graph.root->State()->Get(key); }
+
+/// Replaces (or adds) `key` in the root object's state.
+void SetKey(ModelFile& f, std::string_view key, Kind kind, double real) {
+  Value* st = const_cast<Value*>(f.graph.root->State());
+  Value* v = f.graph.New(kind);
+  if (kind == Kind::kFloat) v->real = real;
+  if (kind == Kind::kBool) v->boolean = real != 0;
+  for (auto& [k, x] : st->entries) {
+    if (k->is_text() && k->text == key) {
+      x = v;
+      return;
+    }
+  }
+  Value* k = f.graph.New(Kind::kStr);
+  k->text = f.graph.Store(std::string(key));
+  st->entries.emplace_back(k, v);
+}
+
+TEST(PortMisc, MiniBatchKMeansFitStateBothWays) {
+  ModelFile f = Read("1.9.0", "MiniBatchKMeans");
+  Port(f, Target::Parse("sklearn=0.23.2"));
+  ASSERT_NE(Key(f, "algorithm"), nullptr);
+  EXPECT_EQ(Key(f, "algorithm")->text, "auto");  // the 0.23 KMeans default MiniBatchKMeans cannot set
+  EXPECT_EQ(Key(f, "precompute_distances")->text, "deprecated");
+  EXPECT_EQ(Key(f, "_algorithm"), nullptr);  // KMeans.fit only
+  ModelFile g = Read("0.23.2", "MiniBatchKMeans");
+  EXPECT_NO_THROW(Port(g, Target::Parse("sklearn=1.9.0")));
+  EXPECT_EQ(Key(g, "_n_since_last_reassign"), nullptr);  // partial_fit state only
+}
+
+TEST(PortMisc, NmfRegularisationScaledByFeatures) {
+  ModelFile f = Read("0.23.2", "NMF");
+  const double n = static_cast<double>(Key(f, "components_")->array->shape[1]);
+  SetKey(f, "alpha", Kind::kFloat, 0.3);
+  PortReport r = Port(f, Target::Parse("sklearn=1.9.0"));
+  ASSERT_EQ(Key(f, "alpha_W")->kind, Kind::kFloat);
+  EXPECT_EQ(n * Key(f, "alpha_W")->real, 0.3);  // exactly the 0.23 penalty
+  EXPECT_EQ(Key(f, "alpha_H")->text, "same");
+  ModelFile g = Read("1.9.0", "NMF");
+  SetKey(g, "alpha_W", Kind::kFloat, 0.1);
+  Port(g, Target::Parse("sklearn=0.23.2"));
+  EXPECT_EQ(Key(g, "alpha")->real, n * 0.1);
+}
+
+TEST(PortMisc, AdditiveChi2SamplerInterval) {
+  ModelFile f = Read("1.9.0", "AdditiveChi2Sampler");
+  ASSERT_EQ(Key(f, "sample_steps")->integer, 2);
+  Port(f, Target::Parse("sklearn=0.23.2"));
+  EXPECT_EQ(Key(f, "sample_interval_")->real, 0.5);
+  ModelFile g = Read("1.9.0", "AdditiveChi2Sampler");
+  Port(g, Target::Parse("sklearn=1.4.2"));
+  EXPECT_EQ(Key(g, "_sample_interval")->real, 0.5);
+}
+
+TEST(PortMisc, KernelPcaCentererOutputPinned) {
+  ModelFile f = Read("0.23.2", "KernelPCA_rbf");
+  Port(f, Target::Parse("sklearn=1.4.2"));
+  const Value* config = Key(f, "_centerer")->State()->Get("_sklearn_output_config");
+  ASSERT_NE(config, nullptr);
+  ASSERT_NE(config->Get("transform"), nullptr);
+  EXPECT_EQ(config->Get("transform")->text, "default");
+}
+
+TEST(PortMisc, CategoricalNbCategoryCounts) {
+  ModelFile f = Read("0.23.2", "CategoricalNB");
+  Port(f, Target::Parse("sklearn=1.9.0"));
+  const Value* n = Key(f, "n_categories_");
+  ASSERT_NE(n, nullptr);
+  const Value* logp = Key(f, "feature_log_prob_");
+  ASSERT_EQ(n->array->size(), static_cast<std::int64_t>(logp->items.size()));
+  for (std::size_t i = 0; i < logp->items.size(); ++i) EXPECT_EQ(n->array->view<std::int64_t>()[i], logp->items[i]->array->shape[1]);
+}
+
+TEST(PortMisc, NearestCentroidNewMethodsAndPriors) {
+  ModelFile f = Read("1.4.2", "NearestCentroid");
+  Port(f, Target::Parse("sklearn=1.9.0"));
+  EXPECT_EQ(Key(f, "within_class_std_dev_"), nullptr);  // fit-time statistic of the new methods only
+  ASSERT_NE(Key(f, "class_prior_"), nullptr);
+  ModelFile g = Read("1.9.0", "NearestCentroid");
+  std::string why = Refusal(g, "sklearn=1.4.2");
+  EXPECT_NE(why.find("predict_proba"), std::string::npos) << why;
+  // metric 'manhattan': no probability methods in 1.9 either; uniform priors -> the plain rule
+  // (verified live: a 1.9 manhattan model predicts the same in 0.23, 1.2 and 1.4)
+  ModelFile h = Read("1.9.0", "NearestCentroid");
+  Value* manhattan = h.graph.New(Kind::kStr);
+  manhattan->text = "manhattan";
+  Value* st = const_cast<Value*>(h.graph.root->State());
+  for (auto& [k, x] : st->entries)
+    if (k->text == "metric") x = manhattan;
+  EXPECT_NO_THROW(Port(h, Target::Parse("sklearn=1.4.2")));
+  ModelFile u = Read("1.9.0", "NearestCentroid");
+  st = const_cast<Value*>(u.graph.root->State());
+  for (auto& [k, x] : st->entries)
+    if (k->text == "metric") x = manhattan;
+  SetKey(u, "class_prior_", Kind::kFloat, 0.5);  // not the (n_classes,) uniform array
+  why = Refusal(u, "sklearn=1.4.2");
+  EXPECT_NE(why.find("class priors are not uniform"), std::string::npos) << why;
+}
+
+TEST(PortMisc, BayesStdAcross19) {
+  {  // into 1.9: the std of an older model is uncentred -> X_offset_ zeros
+    ModelFile f = Read("1.4.2", "BayesianRidge");
+    PortReport r = Port(f, Target::Parse("sklearn=1.9.0"));
+    EXPECT_TRUE(Has(r, "X_offset_ -> zeros"));
+    for (double x : Key(f, "X_offset_")->array->view<double>()) EXPECT_EQ(x, 0.0);
+  }
+  {  // 1.9 into 0.23: normalize=True with unit scales centres the std the same way
+    ModelFile f = Read("1.9.0", "ARDRegression");
+    PortReport r = Port(f, Target::Parse("sklearn=0.23.2"));
+    EXPECT_TRUE(Key(f, "normalize")->boolean);
+    for (double x : Key(f, "X_scale_")->array->view<double>()) EXPECT_EQ(x, 1.0);
+  }
+  {  // a 0.23 normalize=True std scales X by X_scale_: nothing does that after 1.0
+    ModelFile f = Read("0.23.2", "BayesianRidge");
+    SetKey(f, "normalize", Kind::kBool, 1);
+    std::string why = Refusal(f, "sklearn=1.9.0");
+    EXPECT_NE(why.find("normalize=True"), std::string::npos) << why;
+  }
+  {  // 1.9 into 1.4: nothing centres X there
+    ModelFile f = Read("1.9.0", "BayesianRidge");
+    std::string why = Refusal(f, "sklearn=1.4.2");
+    EXPECT_NE(why.find("X - X_offset_"), std::string::npos) << why;
+  }
+}
+
+TEST(PortMisc, PlsCoefLayouts) {
+  {  // 0.23 (p, q) -> 1.9: (q, p) with 1/_x_std folded in, statistics renamed
+    ModelFile f = Read("0.23.2", "PLSRegression");
+    const NdArray a = *Key(f, "coef_")->array;
+    const NdArray s = *Key(f, "x_std_")->array;
+    PortReport r = Port(f, Target::Parse("sklearn=1.9.0"));
+    EXPECT_TRUE(Has(r, "PLS layout"));
+    const NdArray& c = *Key(f, "coef_")->array;
+    ASSERT_EQ(c.shape[0], a.shape[1]);
+    ASSERT_EQ(c.shape[1], a.shape[0]);
+    ASSERT_TRUE(c.fortran_order);
+    for (std::int64_t j = 0; j < a.shape[0]; ++j) {
+      for (std::int64_t t = 0; t < a.shape[1]; ++t) {
+        double want = a.view<double>()[j * a.shape[1] + t] / s.view<double>()[j];
+        EXPECT_EQ(c.view<double>()[j * a.shape[1] + t], want);  // Fortran (q, p): element (t, j)
+      }
+    }
+    EXPECT_EQ(Key(f, "_x_std"), Key(f, "x_std_"));
+    EXPECT_EQ(Key(f, "intercept_"), Key(f, "y_mean_"));
+    EXPECT_EQ(Key(f, "_norm_y_weights"), Key(f, "norm_y_weights"));
+  }
+  {  // 1.4 -> 1.2: coef_ becomes _coef_ (1.2's coef_ is a property)
+    ModelFile f = Read("1.4.2", "CCA");
+    const Value* before = Key(f, "coef_");
+    Port(f, Target::Parse("sklearn=1.2.1"));
+    EXPECT_EQ(Key(f, "coef_"), nullptr);
+    ASSERT_NE(Key(f, "_coef_"), nullptr);
+    EXPECT_EQ(Key(f, "_coef_")->array->shape, before->array->shape);
+  }
+  {  // a 1-d fit predicts (n_samples,) since 1.3; older targets return (n_samples, 1)
+    ModelFile f = Read("1.9.0", "PLSRegression_1d");
+    std::string why = Refusal(f, "sklearn=1.2.1");
+    EXPECT_NE(why.find("_predict_1d"), std::string::npos) << why;
+  }
+}
+
+TEST(PortMisc, CalibratedClassifierLayouts) {
+  {  // 0.23 -> 1.9: the 1.0+ layout of each calibrated classifier
+    ModelFile f = Read("0.23.2", "CalibratedClassifierCV_sigmoid");
+    PortReport r = Port(f, Target::Parse("sklearn=1.9.0"));
+    EXPECT_TRUE(Has(r, "1.0+ layout"));
+    EXPECT_TRUE(Key(f, "ensemble")->boolean);
+    for (const Value* c : Key(f, "calibrated_classifiers_")->items) {
+      const Value* st = c->State();
+      ASSERT_NE(st->Get("estimator"), nullptr);
+      ASSERT_NE(st->Get("calibrators"), nullptr);
+      EXPECT_EQ(st->Get("classes")->kind, Kind::kArray);
+      EXPECT_EQ(st->Get("calibrators_"), nullptr);
+      EXPECT_EQ(st->Get("label_encoder_"), nullptr);
+    }
+  }
+  {  // 1.9 -> 0.23: a LabelEncoder fitted on the classes, classes_ per calibrated classifier
+    ModelFile f = Read("1.9.0", "CalibratedClassifierCV_multiclass_str");
+    Port(f, Target::Parse("sklearn=0.23.2"));
+    for (const Value* c : Key(f, "calibrated_classifiers_")->items) {
+      const Value* st = c->State();
+      ASSERT_NE(st->Get("calibrators_"), nullptr);
+      EXPECT_EQ(st->Get("calibrators_")->items.size(), 3u);  // one per class
+      const Value* enc = st->Get("label_encoder_");
+      ASSERT_NE(enc, nullptr);
+      EXPECT_EQ(enc->Class()->name, "LabelEncoder");
+      EXPECT_EQ(enc->State()->Get("classes_"), st->Get("classes_"));
+      EXPECT_EQ(st->Get("classes"), st->Get("classes_"));
+      EXPECT_NE(st->Get("base_estimator"), nullptr);
+    }
+  }
+}
+
+TEST(PortMisc, OneHotEncoderInfrequentCategories) {
+  {  // an infrequent category has no column of its own before 1.1
+    ModelFile f = Read("1.9.0", "OneHotEncoder_infrequent");
+    std::string why = Refusal(f, "sklearn=0.23.2");
+    EXPECT_NE(why.find("feature 'city' has its one infrequent category (index 0 of 5)"), std::string::npos) << why;
+  }
+  {  // the only infrequent category already last: the same column, but unknown categories would join it
+    ModelFile f = Read("1.9.0", "OneHotEncoder_infrequent");
+    Value* indices = const_cast<Value*>(Key(f, "_infrequent_indices"));
+    auto last = std::make_shared<NdArray>(*indices->items[2]->array);
+    std::int64_t four = 4;
+    auto buf = std::make_shared<std::int64_t>(four);
+    last->data = reinterpret_cast<const std::byte*>(buf.get());
+    last->owner = buf;
+    Value* v = f.graph.New(Kind::kArray);
+    v->array = last;
+    indices->items[2] = v;
+    std::string why = Refusal(f, "sklearn=0.23.2");
+    EXPECT_NE(why.find("handle_unknown='infrequent_if_exist'"), std::string::npos) << why;
+    ModelFile g = Read("1.9.0", "OneHotEncoder_infrequent");
+    Value* gi = const_cast<Value*>(Key(g, "_infrequent_indices"));
+    gi->items[2] = v;
+    Value* ignore = g.graph.New(Kind::kStr);
+    ignore->text = "ignore";
+    for (auto& [k, x] : const_cast<Value*>(g.graph.root->State())->entries)
+      if (k->text == "handle_unknown") x = ignore;
+    EXPECT_NO_THROW(Port(g, Target::Parse("sklearn=0.23.2")));
+  }
+  {  // infrequent grouping enabled but nothing infrequent: 'infrequent_if_exist' acts as 'ignore'
+    ModelFile f = Read("1.9.0", "OneHotEncoder_infrequent");
+    Value* indices = const_cast<Value*>(Key(f, "_infrequent_indices"));
+    for (auto& item : indices->items) item = f.graph.New(Kind::kNone);
+    PortReport r = Port(f, Target::Parse("sklearn=0.23.2"));
+    EXPECT_EQ(Key(f, "handle_unknown")->text, "ignore");
+    EXPECT_TRUE(Has(r, "'infrequent_if_exist' -> 'ignore'"));
+  }
+}
+
+TEST(PortMisc, OneHotEncoderOutputWidthsWithDrop) {
+  // 0.23 drop_idx_ is an object array: the dropped index per feature, None where nothing is dropped
+  ModelFile f = Read("0.23.2", "OneHotEncoder_dense_drop_first");
+  Port(f, Target::Parse("sklearn=1.4.2"));
+  std::vector<std::int64_t> widths;
+  for (const Value* v : Key(f, "_n_features_outs")->items) widths.push_back(v->integer);
+  EXPECT_EQ(widths, (std::vector<std::int64_t>{2, 2, 4}));
+  ModelFile g = Read("0.23.2", "OneHotEncoder_drop_if_binary");  // no binary feature: nothing dropped
+  Port(g, Target::Parse("sklearn=1.9.0"));
+  widths.clear();
+  for (const Value* v : Key(g, "_n_features_outs")->items) widths.push_back(v->integer);
+  EXPECT_EQ(widths, (std::vector<std::int64_t>{3, 3, 5}));
+}
+
 }  // namespace
 }  // namespace skbridge
