@@ -172,7 +172,7 @@ class Porter {
   // across 1.4: 1.4 starts the raw predictions from a symmetric multinomial logit of init_ (log p
   // minus the mean log p, _gb.py _init_raw_predictions), <= 1.3 from log p, so decision_function
   // differs by a per-row constant.
-  enum class LossKind { kSquared, kBinomial, kMultinomial, kOther };
+  enum class LossKind { kSquared, kBinomial, kMultinomial, kAbsolute, kHuber, kQuantile, kExponential, kOther };
 
   LossKind KindOfLoss(const Value* loss, std::int64_t* k) {
     const Value* cls = loss && loss->kind == Kind::kObject ? loss->Class() : nullptr;
@@ -184,6 +184,11 @@ class Porter {
     if (name == "LeastSquaresError" || name == "LeastSquares" || name == "HalfSquaredError") return LossKind::kSquared;
     if (name == "BinomialDeviance" || name == "BinaryCrossEntropy" || name == "HalfBinomialLoss") return LossKind::kBinomial;
     if (name == "MultinomialDeviance" || name == "CategoricalCrossEntropy" || name == "HalfMultinomialLoss") return LossKind::kMultinomial;
+    // GradientBoosting only (_gb_losses <= 1.3, sklearn._loss.loss >= 1.4)
+    if (name == "LeastAbsoluteError" || name == "AbsoluteError") return LossKind::kAbsolute;
+    if (name == "HuberLossFunction" || name == "HuberLoss") return LossKind::kHuber;
+    if (name == "QuantileLossFunction" || name == "PinballLoss") return LossKind::kQuantile;
+    if (name == "ExponentialLoss") return LossKind::kExponential;
     return LossKind::kOther;
   }
 
@@ -246,6 +251,7 @@ class Porter {
       bool gb = cls == "GradientBoostingClassifier" || cls == "GradientBoostingRegressor";
       bool hgb = cls == "HistGradientBoostingClassifier" || cls == "HistGradientBoostingRegressor";
       if (!gb && !hgb) continue;
+      if (gb) GbLossParam(o);
       const char* held_key = o.state->Get("_loss") ? "_loss" : o.state->Get("loss_") ? "loss_" : nullptr;
       if (!held_key) continue;
       const Value* held = o.state->Get(held_key);
@@ -257,16 +263,14 @@ class Porter {
       std::int64_t k = 1;
       LossKind kind = KindOfLoss(held, &k);
       std::string from = fmt::format("{}.{}", std::string(hcls->text), std::string(hcls->name));
-      if (kind == LossKind::kOther) {
+      bool gb_only = kind == LossKind::kAbsolute || kind == LossKind::kHuber || kind == LossKind::kQuantile || kind == LossKind::kExponential;
+      if (kind == LossKind::kOther || (hgb && gb_only)) {
         throw Error::Unsupported(fmt::format("{}: its loss {} has no measured counterpart in scikit-learn {}", o.path, from, tgt.Str()));
       }
-      if (gb && kind == LossKind::kMultinomial) {
-        throw Error::Unsupported(fmt::format("{}: a multiclass gradient boosting model: scikit-learn >= 1.4 starts the raw predictions from "
-                                             "the symmetric multinomial logit of init_, earlier versions from log(p), so decision_function "
-                                             "would differ across 1.4 (loss {})", o.path, from));
-      }
       Value* loss;
-      if (tgt_half) {
+      if (gb && (gb_only || kind == LossKind::kMultinomial)) {
+        loss = GbLoss(o, held, kind, tgt_half);
+      } else if (tgt_half) {
         if (const Value* n = o.state->Get("n_trees_per_iteration_"); kind == LossKind::kMultinomial && k < 3 && n && n->kind == Kind::kInt) k = n->integer;
         if (kind == LossKind::kMultinomial && k < 3) throw Error::Unsupported(o.path + ": multiclass loss without its class count");
         loss = HalfLoss(kind, k, hgb && kind == LossKind::kSquared);
@@ -281,7 +285,7 @@ class Porter {
       std::string key = tgt < Version{1, 0, 0} ? "loss_" : "_loss";
       std::erase_if(o.state->entries, [](const auto& e) { return e.first->is_text() && (e.first->text == "_loss" || e.first->text == "loss_"); });
       Set(o.state, key, loss);
-      if (gb && tgt_half && !o.state->Get("n_trees_per_iteration_")) Set(o.state, "n_trees_per_iteration_", Int(1));
+      if (gb && tgt_half && !o.state->Get("n_trees_per_iteration_")) Set(o.state, "n_trees_per_iteration_", Int(kind == LossKind::kMultinomial ? k : 1));
       if (hgb && kind == LossKind::kMultinomial) {
         // raw predictions: (n_trees_per_iteration, n_samples) before 1.0, (n_samples, K) after; the
         // baseline (K, 1) <-> (1, K) holds the same numbers in the same order
@@ -309,9 +313,207 @@ class Porter {
     }
   }
 
+  // ---- GradientBoosting losses beyond squared error / log loss ----------------------------------
+  //
+  // Prediction reads only the loss's link and, for classifiers, its probability mapping:
+  //   regressors (<= 1.3 RegressionLossFunction.get_init_raw_predictions, >= 1.4 _init_raw_predictions
+  //   with an identity link): init_.predict(X) + the trees, whatever the loss;
+  //   exponential: 0.5 * log(p / (1 - p)) of init_ (<= 1.3 ExponentialLoss) = HalfLogitLink.link (>= 1.4),
+  //   probabilities expit(2 * raw) in both (ExponentialLoss._raw_prediction_to_proba / predict_proba);
+  //   multinomial: see ShiftFirstStage.
+  // The loss parameters are carried over as fit left them: alpha (<= 1.3) = quantile (>= 1.4; 1.4
+  // PinballLoss keeps it in CyPinballLoss.quantile), Huber's gamma (<= 1.3) = CyHuberLoss.delta
+  // (>= 1.4 set_huber_delta, the same alpha-percentile of the residuals).
+
+  /// GradientBoosting's loss parameter under the target's name: 1.0 renamed 'ls' / 'lad' to
+  /// 'squared_error' / 'absolute_error' (the old names removed in 1.2), 1.1 'deviance' to 'log_loss'
+  /// (removed in 1.3).
+  void GbLossParam(const Obj& o) {
+    const Value* param = o.state->Get("loss");
+    if (!param || !param->is_text()) return;
+    const Version tgt = *target_.sklearn;
+    static const std::map<std::string, std::string> kOld = {{"squared_error", "ls"}, {"absolute_error", "lad"}, {"log_loss", "deviance"}};
+    std::string p(param->text), np = p;
+    if (tgt < Version{1, 0, 0} && kOld.count(p)) np = kOld.at(p);
+    for (const auto& [renamed, old] : kOld) {
+      if (p == old && tgt >= (old == "deviance" ? Version{1, 3, 0} : Version{1, 2, 0})) np = renamed;
+    }
+    if (np == p) return;
+    Set(o.state, "loss", Str(np));
+    Change(o.path, fmt::format("loss '{}' -> '{}' (its name in scikit-learn {})", p, np, tgt.Str()));
+  }
+
+  /// The double parameter of a pickled CyHuberLoss / CyPinballLoss: CyX(param) (1.9 __reduce__) or
+  /// __pyx_unpickle_CyX(CyX, checksum, (param,)) (1.4 Cython auto-pickle).
+  static std::optional<double> CyParam(const Value* closs) {
+    if (!closs || closs->kind != Kind::kObject || !closs->object->args || closs->object->args->kind != Kind::kTuple) return std::nullopt;
+    const Value* args = closs->object->args;
+    if (args->items.size() == 3 && args->items[2]->kind == Kind::kTuple) args = args->items[2];
+    if (args->items.size() != 1) return std::nullopt;
+    const Value* v = args->items[0];
+    if (v->kind == Kind::kFloat) return v->real;
+    return std::nullopt;
+  }
+  static std::optional<double> Real(const Value* v) {
+    if (v && v->kind == Kind::kFloat) return v->real;
+    if (v && v->kind == Kind::kInt && !v->is_big_int()) return static_cast<double>(v->integer);
+    // a numpy float64 scalar (Huber's gamma is np.percentile's result)
+    if (v && v->kind == Kind::kArray && v->array->is_scalar && v->array->dtype.kind == DTypeKind::kFloat && v->array->dtype.itemsize == 8 &&
+        v->array->dtype.byteorder != '>')
+      return v->array->view<double>()[0];
+    return std::nullopt;
+  }
+
+  Value* CyLoss(std::string_view cls, std::optional<double> param) {
+    Value* c = file_.graph.New(Kind::kObject);  // CyX() / CyX(param): the constructor of 1.4 and 1.9 alike
+    c->object->form = ObjectForm::kReduce;
+    c->object->callable = Global("sklearn._loss._loss", cls);
+    c->object->args = param ? Tuple({Float(*param)}) : Tuple({});
+    return c;
+  }
+
+  /// The target's loss object for a GradientBoosting absolute / Huber / quantile / exponential /
+  /// multinomial loss; the multinomial one also moves the init offset into the first stage.
+  Value* GbLoss(const Obj& o, const Value* held, LossKind kind, bool tgt_half) {
+    const Value* held_state = StateOf(held);
+    std::int64_t k = 1;
+    KindOfLoss(held, &k);
+    std::optional<double> alpha, gamma;
+    if (held_state) {
+      alpha = Real(held_state->Get("alpha"));                                   // <= 1.3 Huber / Quantile
+      if (!alpha) alpha = Real(held_state->Get("quantile"));                     // >= 1.4 HuberLoss
+      if (!alpha && kind == LossKind::kQuantile) alpha = CyParam(held_state->Get("closs"));  // >= 1.4 PinballLoss
+      gamma = Real(held_state->Get("gamma"));                                   // <= 1.3 Huber
+      if (!gamma && kind == LossKind::kHuber) gamma = CyParam(held_state->Get("closs"));     // >= 1.4 HuberLoss
+    }
+    if (!alpha) alpha = Real(o.state->Get("alpha"));  // the estimator's parameter, which fit passed on
+    if ((kind == LossKind::kHuber || kind == LossKind::kQuantile) && !alpha) {
+      throw Error::Unsupported(o.path + ": a quantile / Huber gradient boosting loss without its alpha");
+    }
+    if (kind == LossKind::kMultinomial) {
+      if (k < 3) {
+        const Value* n = o.state->Get("n_classes_");
+        if (n && n->kind == Kind::kInt) k = n->integer;
+      }
+      if (k < 3) throw Error::Unsupported(o.path + ": multiclass loss without its class count");
+      ShiftFirstStage(o, k, /*from_symmetric=*/!tgt_half);
+    }
+    const double inf = std::numeric_limits<double>::infinity();
+    if (!tgt_half) {
+      std::string_view name;
+      Value* st = Dict({{"K", Int(kind == LossKind::kMultinomial ? k : 1)}});
+      switch (kind) {
+        case LossKind::kAbsolute: name = "LeastAbsoluteError"; break;
+        case LossKind::kHuber:
+          name = "HuberLossFunction";
+          Set(st, "alpha", Float(*alpha)), Set(st, "gamma", gamma ? static_cast<const Value*>(Float(*gamma)) : None());
+          break;
+        case LossKind::kQuantile:
+          name = "QuantileLossFunction";
+          Set(st, "alpha", Float(*alpha)), Set(st, "percentile", Float(*alpha * 100));  // <= 1.3 __init__: alpha * 100
+          break;
+        case LossKind::kExponential: name = "ExponentialLoss"; break;
+        default: name = "MultinomialDeviance"; break;
+      }
+      return NewObj("sklearn.ensemble._gb_losses", name, st);
+    }
+    if (kind == LossKind::kMultinomial) return HalfLoss(kind, k, false);
+    // >= 1.4 BaseLoss.__init__ plus each class's __init__ (1.4 / 1.9 loss.py); GradientBoosting always
+    // passes a sample_weight array, so constant_hessian is False
+    std::string_view cls, link = "IdentityLink";
+    Value* closs;
+    Value* n_classes = None();
+    Value* y_true = Interval(-inf, inf, false, false);
+    Value* y_pred = Interval(-inf, inf, false, false);
+    bool approx_hessian = true;
+    switch (kind) {
+      case LossKind::kAbsolute: cls = "AbsoluteError", closs = CyLoss("CyAbsoluteError", std::nullopt); break;
+      case LossKind::kHuber: cls = "HuberLoss", closs = CyLoss("CyHuberLoss", gamma.value_or(0.5)); break;
+      case LossKind::kQuantile: cls = "PinballLoss", closs = CyLoss("CyPinballLoss", *alpha); break;
+      default:
+        cls = "ExponentialLoss", closs = CyLoss("CyExponentialLoss", std::nullopt), link = "HalfLogitLink", n_classes = Int(2);
+        y_true = Interval(0, 1, true, true), y_pred = Interval(0, 1, false, false), approx_hessian = false;
+        break;
+    }
+    Value* st = Dict({{"closs", closs}, {"link", NewObj("sklearn._loss.link", link, nullptr)}, {"n_classes", n_classes},
+                      {"approx_hessian", Bool(approx_hessian)}, {"constant_hessian", Bool(false)},
+                      {"interval_y_true", y_true}, {"interval_y_pred", y_pred}});
+    if (kind == LossKind::kHuber) Set(st, "quantile", Float(*alpha));  // HuberLoss keeps it outside Cython
+    if (*target_.sklearn >= Version{1, 9, 0}) Set(st, "xp", None()), Set(st, "device", None());
+    return NewObj("sklearn._loss.loss", cls, st);
+  }
+
+  // Multiclass GradientBoostingClassifier: the raw predictions start from link(p) of init_'s
+  // predict_proba p (clipped to [eps, 1 - eps], eps = float32 eps), then add learning_rate times
+  // each stage's tree leaf. <= 1.3 (MultinomialDeviance.get_init_raw_predictions) links with log p,
+  // >= 1.4 (MultinomialLogit.link) with log(p / gmean(p)), the symmetric multinomial logit. With
+  // the default init_, DummyClassifier(strategy='prior'), p is class_prior_ for every row, so the
+  // two starts differ by a constant per class, d_k = (source link - target link)_k: adding
+  // d_k / learning_rate to every node value of the first-stage tree of class k makes the target
+  // add exactly that (up to rounding) to every row, so decision_function, predict_proba and every
+  // staged output are the source's. init_ 'zero' starts from 0 in every version.
+  void ShiftFirstStage(const Obj& o, std::int64_t k, bool from_symmetric) {
+    const Value* init = o.state->Get("init_");
+    if (init && init->is_text() && init->text == "zero") return;
+    const Value* init_state = StateOf(init);
+    const Value* strategy = init_state ? init_state->Get("strategy") : nullptr;
+    const Value* prior = init_state ? init_state->Get("class_prior_") : nullptr;
+    if (!init || ShortName(init->GlobalPath()) != "DummyClassifier" || !strategy || !strategy->is_text() || strategy->text != "prior") {
+      throw Error::Unsupported(fmt::format(
+          "{}: a multiclass gradient boosting model whose init_ is {} (not DummyClassifier(strategy='prior')): scikit-learn >= 1.4 "
+          "starts the raw predictions from the symmetric multinomial logit of init_'s probabilities, earlier versions from their log, "
+          "and only a constant init_ lets the difference be folded into the first-stage trees",
+          o.path, init ? init->Repr() : "missing"));
+    }
+    if (!prior || prior->kind != Kind::kArray || prior->array->dtype.kind != DTypeKind::kFloat || prior->array->dtype.itemsize != 8 ||
+        prior->array->size() != k) {
+      throw Error::Unsupported(o.path + ".init_: class_prior_ is not a float64 array of one probability per class");
+    }
+    auto lr = Real(o.state->Get("learning_rate"));
+    if (!lr || *lr == 0) throw Error::Unsupported(o.path + ": learning_rate is not a non-zero number");
+    const Value* est = o.state->Get("estimators_");
+    if (!est || est->kind != Kind::kArray || est->array->dtype.kind != DTypeKind::kObject || est->array->ndim() != 2 ||
+        est->array->shape[1] != k || est->array->shape[0] < 1) {
+      throw Error::Unsupported(o.path + ": estimators_ is not an object array of one tree per class per stage");
+    }
+    const double eps = std::ldexp(1.0, -23);  // np.finfo(np.float32).eps
+    std::vector<double> logp(static_cast<std::size_t>(k));
+    double mean = 0;
+    for (std::int64_t c = 0; c < k; ++c) {
+      logp[c] = std::log(std::clamp(prior->array->view<double>()[c], eps, 1 - eps));
+      mean += logp[c];
+    }
+    const double gm = std::exp(mean / static_cast<double>(k));  // scipy.stats.gmean
+    const std::int64_t stages = est->array->shape[0];
+    for (std::int64_t c = 0; c < k; ++c) {
+      double p = std::clamp(prior->array->view<double>()[c], eps, 1 - eps);
+      double symmetric = std::log(p / gm), plain = logp[c];
+      double shift = (from_symmetric ? symmetric - plain : plain - symmetric) / *lr;
+      const Value* tree_est = est->array->objects[static_cast<std::size_t>(est->array->fortran_order ? c * stages : c)];
+      const Value* tree = StateOf(tree_est) ? StateOf(tree_est)->Get("tree_") : nullptr;
+      Value* tree_state = Mut(StateOf(tree));
+      const Value* values = tree_state ? tree_state->Get("values") : nullptr;
+      if (!values || values->kind != Kind::kArray || values->array->dtype.kind != DTypeKind::kFloat || values->array->dtype.itemsize != 8 ||
+          values->array->size() != values->array->shape[0]) {
+        throw Error::Unsupported(fmt::format("{}.estimators_[0, {}]: not a single-output regression tree", o.path, c));
+      }
+      auto out = CopyHeader(*values->array);
+      out->dtype = values->array->dtype;
+      Allocate(out.get(), values->array->nbytes);
+      auto src = values->array->view<double>();
+      auto* dst = reinterpret_cast<double*>(const_cast<std::byte*>(out->data));
+      for (std::size_t i = 0; i < src.size(); ++i) dst[i] = src[i] + shift;
+      Set(tree_state, "values", ArrayValue(out));
+    }
+    Change(o.path, fmt::format("first-stage tree values shifted by (log p - log(p / gmean p)) / learning_rate per class: scikit-learn {} "
+                               "starts the raw predictions from {} of init_'s class prior",
+                               target_.sklearn->Str(), from_symmetric ? "log p" : "the symmetric multinomial logit"));
+  }
+
   // Cython pickles a stateless extension type as __pyx_unpickle_CyX(CyX, checksum, ()) up to 1.4;
-  // 1.9 has no __pyx_unpickle_ for most of them and pickles them as CyX(). Calling the class with
-  // no arguments builds the same object in every version.
+  // 1.9 has no __pyx_unpickle_ for most of them and pickles them as CyX() (CyX(param) for the
+  // parametrised ones, _loss.pyx.tp __reduce__). Calling the class builds the same object in every
+  // version from 1.2 on.
   void CyPickles() {
     for (std::size_t i = 0; i < file_.graph.node_count(); ++i) {
       Value* v = file_.graph.node(i);
@@ -322,12 +524,16 @@ class Porter {
       if (own != env_->resolves.end() && own->second) continue;
       const Value* args = v->object->args;
       if (!args || args->kind != Kind::kTuple || args->items.size() != 3 || args->items[0]->kind != Kind::kGlobal ||
-          args->items[2]->kind != Kind::kTuple || !args->items[2]->items.empty())
+          args->items[2]->kind != Kind::kTuple)
         continue;
+      // a parametrised loss (CyHuberLoss delta, CyPinballLoss quantile, CyHalfTweedieLoss power) pickles
+      // its one double as the state; 1.9 pickles it as CyX(param), which 1.4's constructor also takes
+      const auto& state = args->items[2]->items;
+      if (state.size() > 1 || (state.size() == 1 && state[0]->kind != Kind::kFloat)) continue;
       v->object->callable = args->items[0];
-      v->object->args = Tuple({});
-      Change("file", fmt::format("{}.{}(...) -> {}() (a stateless Cython loss)", std::string(c->text), std::string(c->name),
-                                 std::string(args->items[0]->name)));
+      v->object->args = Tuple(state);
+      Change("file", fmt::format("{}.{}(...) -> {}({}) (a Cython loss)", std::string(c->text), std::string(c->name),
+                                 std::string(args->items[0]->name), state.empty() ? "" : state[0]->Repr()));
     }
   }
 
@@ -802,6 +1008,10 @@ class Porter {
          "1.1-1.2 renamed loss_ (the same _gb_losses object) to _loss"},
         {"GradientBoostingRegressor", "_loss", [tgt, get](const Obj& o) -> const Value* { return tgt < Version{1, 3, 0} ? get(o, "loss_") : nullptr; },
          "1.1-1.2 renamed loss_ (the same _gb_losses object) to _loss"},
+        {"GradientBoostingClassifier", "loss_", [tgt, get](const Obj& o) -> const Value* { return tgt < Version{1, 0, 0} ? get(o, "_loss") : nullptr; },
+         "0.23 name of the same _gb_losses object (1.1-1.3 _loss)"},
+        {"GradientBoostingRegressor", "loss_", [tgt, get](const Obj& o) -> const Value* { return tgt < Version{1, 0, 0} ? get(o, "_loss") : nullptr; },
+         "0.23 name of the same _gb_losses object (1.1-1.3 _loss)"},
         {"GradientBoostingClassifier", "oob_scores_", {}, "1.3+ fit: only with subsample < 1; predict never reads it"},
         {"GradientBoostingRegressor", "oob_scores_", {}, "1.3+ fit: only with subsample < 1; predict never reads it"},
         {"GradientBoostingClassifier", "oob_score_", {}, "1.3+ fit: only with subsample < 1; predict never reads it"},
@@ -898,6 +1108,7 @@ class Porter {
         {"OrdinalEncoder", "handle_unknown", text("error"), "0.24+ default; 0.23 always raised on unknown categories"},
         {"OrdinalEncoder", "unknown_value", none, "0.24+ default with handle_unknown='error'"},
         {"GradientBoostingClassifier", "_n_classes", copy("n_classes_"), "1.1-1.2: the same count"},
+        {"GradientBoostingRegressor", "n_classes_", integer(1), "0.23 GradientBoostingRegressor._validate_y: always 1"},
         {"KernelPCA", "gamma_", [this, get](const Obj& o) -> const Value* {
            const Value* g = get(o, "gamma");
            if (g && (g->kind == Kind::kFloat || g->kind == Kind::kInt)) return g;

@@ -2,6 +2,7 @@
 // edited copies of them (refusals).
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 
 #include "skbridge/error.h"
@@ -178,6 +179,121 @@ TEST(Port, ClassMissingInTargetIsRefusedByName) {
   }
   std::string why = Refusal(f, "sklearn=1.2.1");
   EXPECT_NE(why.find("FutureRegression"), std::string::npos) << why;
+}
+
+
+// ---- GradientBoosting losses ----------------------------------------------------------------------
+
+double Num(const Value* v) { return v->kind == Kind::kArray ? v->array->view<double>()[0] : v->real; }  // float or numpy scalar
+
+const Value* LossOf(const ModelFile& f) {
+  const Value* st = f.graph.root->State();
+  return st->Get("_loss") ? st->Get("_loss") : st->Get("loss_");
+}
+
+TEST(Port, GradientBoostingHuberAndQuantileKeepTheirParameters) {
+  {  // <= 1.3 HuberLossFunction(alpha, gamma) -> 1.4 HuberLoss(quantile=alpha, CyHuberLoss(delta=gamma))
+    ModelFile f = Read("1.2.1", "GradientBoostingRegressor_huber");
+    double gamma = Num(LossOf(f)->State()->Get("gamma"));
+    EXPECT_GT(gamma, 1.0);
+    Port(f, Target::Parse("sklearn=1.4.2"));
+    const Value* loss = LossOf(f);
+    EXPECT_EQ(loss->GlobalPath(), "sklearn._loss.loss.HuberLoss");
+    EXPECT_EQ(loss->State()->Get("quantile")->real, 0.9);
+    const Value* closs = loss->State()->Get("closs");
+    EXPECT_EQ(closs->GlobalPath(), "sklearn._loss._loss.CyHuberLoss");
+    ASSERT_EQ(closs->object->args->items.size(), 1u);
+    EXPECT_EQ(closs->object->args->items[0]->real, gamma);
+    EXPECT_EQ(loss->State()->Get("link")->GlobalPath(), "sklearn._loss.link.IdentityLink");
+  }
+  {  // and back: 1.9 HuberLoss -> <= 1.3 HuberLossFunction
+    ModelFile f = Read("1.9.0", "GradientBoostingRegressor_huber");
+    double delta = LossOf(f)->State()->Get("closs")->object->args->items[0]->real;
+    Port(f, Target::Parse("sklearn=1.2.1,numpy=2.2.0"));
+    const Value* loss = LossOf(f);
+    EXPECT_EQ(loss->GlobalPath(), "sklearn.ensemble._gb_losses.HuberLossFunction");
+    EXPECT_EQ(loss->State()->Get("alpha")->real, 0.9);
+    EXPECT_EQ(Num(loss->State()->Get("gamma")), delta);
+  }
+  {  // 1.4 pickles CyHuberLoss as __pyx_unpickle_CyHuberLoss(cls, checksum, (delta,)), which 1.9 lacks
+    ModelFile f = Read("1.4.2", "GradientBoostingRegressor_huber");
+    PortReport r = Port(f, Target::Parse("sklearn=1.9.0"));
+    const Value* closs = LossOf(f)->State()->Get("closs");
+    EXPECT_EQ(closs->GlobalPath(), "sklearn._loss._loss.CyHuberLoss");
+    ASSERT_EQ(closs->object->args->items.size(), 1u);
+    EXPECT_EQ(closs->object->args->items[0]->kind, Kind::kFloat);
+  }
+  {  // quantile: 1.9 PinballLoss keeps alpha in CyPinballLoss.quantile; <= 1.3 alpha and percentile
+    ModelFile f = Read("1.9.0", "GradientBoostingRegressor_quantile");
+    Port(f, Target::Parse("sklearn=0.23.2,numpy=2.2.0"));
+    const Value* loss = LossOf(f);
+    EXPECT_EQ(loss->GlobalPath(), "sklearn.ensemble._gb_losses.QuantileLossFunction");
+    EXPECT_EQ(loss->State()->Get("alpha")->real, 0.9);
+    EXPECT_EQ(loss->State()->Get("percentile")->real, 90.0);
+  }
+  {  // absolute error: 'lad' is the name before 1.0
+    ModelFile f = Read("1.2.1", "GradientBoostingRegressor_absolute_error");
+    Port(f, Target::Parse("sklearn=0.23.2,numpy=2.2.0"));
+    EXPECT_EQ(LossOf(f)->GlobalPath(), "sklearn.ensemble._gb_losses.LeastAbsoluteError");
+    EXPECT_EQ(f.graph.root->State()->Get("loss")->text, "lad");
+  }
+}
+
+TEST(Port, GradientBoostingExponentialLossKeepsItsHalfLogit) {
+  ModelFile f = Read("0.23.2", "GradientBoostingClassifier_exponential");
+  Port(f, Target::Parse("sklearn=1.9.0"));
+  const Value* loss = LossOf(f);
+  EXPECT_EQ(loss->GlobalPath(), "sklearn._loss.loss.ExponentialLoss");
+  EXPECT_EQ(loss->State()->Get("link")->GlobalPath(), "sklearn._loss.link.HalfLogitLink");
+  EXPECT_EQ(loss->State()->Get("n_classes")->integer, 2);
+  EXPECT_EQ(loss->State()->Get("closs")->GlobalPath(), "sklearn._loss._loss.CyExponentialLoss");
+}
+
+// The per-class offset between log p (<= 1.3) and the symmetric logit (>= 1.4) moves into the
+// first-stage trees: every node value of estimators_[0, k] shifts by the same amount.
+std::vector<double> StageZeroShift(const std::string& version, const std::string& target) {
+  ModelFile before = Read(version, "GradientBoostingClassifier_multiclass");
+  ModelFile f = Read(version, "GradientBoostingClassifier_multiclass");
+  PortReport r = Port(f, Target::Parse(target));
+  EXPECT_TRUE(Has(r, "first-stage tree values shifted"));
+  auto values = [](const ModelFile& m, std::size_t i) {
+    const Value* est = m.graph.root->State()->Get("estimators_");
+    return est->array->objects[i]->State()->Get("tree_")->State()->Get("values")->array->view<double>();
+  };
+  std::vector<double> shifts;
+  for (std::size_t c = 0; c < 3; ++c) {
+    auto a = values(before, c), b = values(f, c);
+    double shift = b[0] - a[0];
+    for (std::size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(b[i] - a[i], shift, 1e-12);
+    shifts.push_back(shift);
+  }
+  auto later_a = values(before, 3), later_b = values(f, 3);  // the second stage is untouched
+  for (std::size_t i = 0; i < later_a.size(); ++i) EXPECT_EQ(later_a[i], later_b[i]);
+  return shifts;
+}
+
+TEST(Port, MulticlassGradientBoostingMovesTheInitOffsetIntoTheFirstStage) {
+  ModelFile f = Read("1.2.1", "GradientBoostingClassifier_multiclass");
+  const auto prior = f.graph.root->State()->Get("init_")->State()->Get("class_prior_")->array->view<double>();
+  double lr = f.graph.root->State()->Get("learning_rate")->real;
+  double mean_log = (std::log(prior[0]) + std::log(prior[1]) + std::log(prior[2])) / 3;
+  // old -> new: the target starts from log p - mean log p, so the trees add mean log p
+  for (double s : StageZeroShift("1.2.1", "sklearn=1.9.0")) EXPECT_NEAR(s, mean_log / lr, 1e-12);
+  // new -> old: the reverse
+  for (double s : StageZeroShift("1.9.0", "sklearn=1.2.1,numpy=2.2.0")) EXPECT_NEAR(s, -mean_log / lr, 1e-12);
+  Port(f, Target::Parse("sklearn=1.4.2"));
+  EXPECT_EQ(f.graph.root->State()->Get("n_trees_per_iteration_")->integer, 3);
+  EXPECT_EQ(LossOf(f)->GlobalPath(), "sklearn._loss.loss.HalfMultinomialLoss");
+}
+
+TEST(Port, MulticlassGradientBoostingWithAPerRowInitIsRefused) {
+  ModelFile f = Read("1.2.1", "GradientBoostingClassifier_multiclass");
+  Value* init_state = const_cast<Value*>(f.graph.root->State()->Get("init_")->State());
+  for (auto& [k, v] : init_state->entries) {
+    if (k->text == "strategy") const_cast<Value*>(v)->text = "stratified";
+  }
+  std::string why = Refusal(f, "sklearn=1.4.2");
+  EXPECT_NE(why.find("not DummyClassifier(strategy='prior')"), std::string::npos) << why;
 }
 
 }  // namespace
