@@ -182,9 +182,53 @@ def run_host(args):
     if args.matrix and matrix:
         with open(os.path.join(ROOT, args.matrix), "w") as fh:
             fh.write(text)
+    if args.matrix == "docs/port-matrix.md" and not only and len(matrix) == len(versions) * (len(versions) - 1):
+        update_compatibility(matrix, versions)
     if not targets:
         print("live_port: SKIPPED: no environment built")
     return 0 if totals["failed"] == 0 else 1
+
+
+def update_compatibility(matrix, versions):
+    """Writes the plain-load vs ported-load matrix into docs/compatibility.md, between markers that
+    tools/compat/baseline.py keeps when it regenerates the file."""
+    md = os.path.join(ROOT, "docs", "compatibility.md")
+    with open(os.path.join(ROOT, "tests", "compat", "baseline.json")) as fh:
+        baseline = json.load(fh)
+    begin, end = "<!-- port-matrix:begin -->", "<!-- port-matrix:end -->"
+    L = [begin, "## Plain load vs `skbridge port`", "",
+         "Rows: version that wrote the file; columns: the real target. Each cell: cases that plain `joblib.load` loads "
+         "and predicts the same → cases that load and predict the same after `skbridge port --target` (refused by port "
+         "with a reason / ported but failed), out of the source's cases. Written by `tests/live/port_check.py` (ctest "
+         "`live_port`) from `tests/compat/baseline.json` and the live ports; the refusal reasons are in "
+         "[port-matrix.md](port-matrix.md).", "",
+         "| source \\ target | " + " | ".join(versions) + " |", "|---|" + "---|" * len(versions)]
+    plain_total = ported_total = cases_total = 0
+    for s in versions:
+        row = []
+        for t in versions:
+            c = matrix.get((s, t))
+            if c is None:
+                row.append("—")
+                continue
+            plain = baseline.get(s, {}).get(t, {})
+            same = sum(1 for r in plain.values() if r.get("status") == "same")
+            n = c["same"] + c["refused"] + c["failed"] + c.get("restricted", 0)
+            plain_total, ported_total, cases_total = plain_total + same, ported_total + c["same"], cases_total + n
+            row.append("%d → **%d** (%d / %d) of %d" % (same, c["same"], c["refused"], c["failed"], n))
+        L.append("| **%s** | %s |" % (s, " | ".join(row)))
+    L += ["", "Total: plain load predicts the same in %d of %d cross-version loads; after `skbridge port`, %d." % (
+        plain_total, cases_total, ported_total), end]
+    with open(md) as fh:
+        text = fh.read()
+    block = "\n".join(L)
+    if begin in text and end in text:
+        text = text[:text.index(begin)] + block + text[text.index(end) + len(end):]
+    else:
+        at = text.find("## Failures per pair")
+        text = (text[:at] + block + "\n\n" + text[at:]) if at >= 0 else text + "\n" + block + "\n"
+    with open(md, "w") as fh:
+        fh.write(text)
 
 
 def run_check(args):

@@ -397,6 +397,15 @@ def cmd_report(args):
     if not any_diff:
         L.append("None.")
         L.append("")
+    # keep the plain-vs-ported block that tests/live/port_check.py maintains in this file
+    begin, end = "<!-- port-matrix:begin -->", "<!-- port-matrix:end -->"
+    if os.path.isfile(args.md):
+        with open(args.md) as fh:
+            old = fh.read()
+        if begin in old and end in old:
+            block = old[old.index(begin):old.index(end) + len(end)].split("\n")
+            at = L.index("## Failures per pair") if "## Failures per pair" in L else len(L)
+            L[at:at] = block + [""]
     os.makedirs(os.path.dirname(os.path.abspath(args.md)), exist_ok=True)
     with open(args.md, "w") as fh:
         fh.write("\n".join(L))
