@@ -72,6 +72,7 @@ class Porter {
     Collect();
     RefuseUnverified();
     Losses();
+    Glms();
     CyPickles();
     RenameGlobals();
     RandomStates();
@@ -512,6 +513,109 @@ class Porter {
     Change(o.path, fmt::format("first-stage tree values shifted by (log p - log(p / gmean p)) / learning_rate per class: scikit-learn {} "
                                "starts the raw predictions from {} of init_'s class prior",
                                target_.sklearn->Str(), from_symmetric ? "log p" : "the symmetric multinomial logit"));
+  }
+
+  // ---- GLMs: PoissonRegressor / GammaRegressor / TweedieRegressor ---------------------------------
+  //
+  // predict is link.inverse(X @ coef_ + intercept_) in every version; only where the link lives
+  // changed. 0.23 (glm.py) holds _family_instance (sklearn._loss.glm_distribution.*Distribution) and
+  // _link_instance (sklearn.linear_model._glm.link.LogLink / IdentityLink); 1.1+ holds _base_loss
+  // (sklearn._loss.loss.HalfPoissonLoss / HalfGammaLoss / HalfTweedieLoss (log link) /
+  // HalfTweedieLossIdentity), whose .link.inverse predict calls. Both are rebuilt from the family
+  // (Poisson power 1, Gamma power 2, Tweedie its power) and the link, as each version's fit does.
+  void Glms() {
+    const bool tgt_loss = *target_.sklearn >= Version{1, 1, 0};
+    for (const auto& o : objects_) {
+      if (!o.state || !o.class_path.starts_with("sklearn.linear_model._glm")) continue;
+      std::string cls(ShortName(o.class_path));
+      if (cls != "PoissonRegressor" && cls != "GammaRegressor" && cls != "TweedieRegressor") continue;
+      const Value* family = o.state->Get("_family_instance");
+      const Value* link_instance = o.state->Get("_link_instance");
+      const Value* base_loss = o.state->Get("_base_loss");
+      // the family's power and whether the link is log (else identity)
+      std::optional<double> power;
+      const Value* power_value = nullptr;  // as the source holds it (int or float), for 0.23 _power
+      bool log_link;
+      if (family && link_instance && !base_loss) {
+        if (tgt_loss == false) continue;
+        const Value* fs = StateOf(family);
+        power_value = fs ? fs->Get("_power") : nullptr;
+        power = Real(power_value);
+        std::string_view link_cls = ShortName(link_instance->GlobalPath());
+        if (!power || (link_cls != "LogLink" && link_cls != "IdentityLink")) {
+          throw Error::Unsupported(fmt::format("{}: a GLM with family {} and link {}: not a Tweedie family with a log or identity link",
+                                               o.path, family->Repr(), link_instance->Repr()));
+        }
+        log_link = link_cls == "LogLink";
+      } else if (base_loss && !family) {
+        if (tgt_loss) continue;
+        std::string_view loss_cls = ShortName(base_loss->GlobalPath());
+        const Value* ls = StateOf(base_loss);
+        if (loss_cls == "HalfPoissonLoss") power = 1, power_value = Int(1);
+        if (loss_cls == "HalfGammaLoss") power = 2, power_value = Int(2);
+        if (loss_cls == "HalfTweedieLoss" || loss_cls == "HalfTweedieLossIdentity") {
+          power_value = o.state->Get("power");  // the parameter fit passed on (float(power) in closs)
+          power = Real(power_value);
+          if (ls && power != CyParam(ls->Get("closs"))) power.reset();
+        }
+        if (!power) throw Error::Unsupported(fmt::format("{}: a GLM with loss {}: no family of scikit-learn {} matches it", o.path,
+                                                         std::string(loss_cls), target_.sklearn->Str()));
+        log_link = loss_cls != "HalfTweedieLossIdentity";
+      } else {
+        continue;
+      }
+      std::erase_if(o.state->entries, [](const auto& e) {
+        return e.first->is_text() && (e.first->text == "_family_instance" || e.first->text == "_link_instance" || e.first->text == "_base_loss");
+      });
+      if (tgt_loss) {
+        Set(o.state, "_base_loss", GlmLoss(cls, *power, log_link));
+        if (cls != "TweedieRegressor") std::erase_if(o.state->entries, [](const auto& e) { return e.first->is_text() && e.first->text == "link"; });
+        Change(o.path, fmt::format("_family_instance / _link_instance -> _base_loss {} (power {}, the same {} link)",
+                                   GlmLossName(cls, log_link), *power, log_link ? "log" : "identity"));
+      } else {
+        Set(o.state, "_family_instance", GlmFamily(cls, *power, power_value));
+        Set(o.state, "_link_instance", NewObj("sklearn.linear_model._glm.link", log_link ? "LogLink" : "IdentityLink", nullptr));
+        if (cls != "TweedieRegressor") Set(o.state, "link", Str("log"));  // 0.23 Poisson/Gamma __init__(link='log')
+        Change(o.path, fmt::format("_base_loss -> _family_instance (power {}) / _link_instance ({} link)", *power, log_link ? "log" : "identity"));
+      }
+    }
+  }
+
+  static std::string_view GlmLossName(std::string_view estimator, bool log_link) {
+    if (estimator == "PoissonRegressor") return "HalfPoissonLoss";
+    if (estimator == "GammaRegressor") return "HalfGammaLoss";
+    return log_link ? "HalfTweedieLoss" : "HalfTweedieLossIdentity";
+  }
+
+  /// 1.1+ _get_loss: PoissonRegressor HalfPoissonLoss, GammaRegressor HalfGammaLoss, TweedieRegressor
+  /// HalfTweedieLoss(power) / HalfTweedieLossIdentity(power); intervals as their __init__ sets them.
+  Value* GlmLoss(std::string_view estimator, double power, bool log_link) {
+    const double inf = std::numeric_limits<double>::infinity();
+    std::string_view cls = GlmLossName(estimator, log_link);
+    bool tweedie = cls.starts_with("HalfTweedie");
+    Value* closs = CyLoss(fmt::format("Cy{}", cls), tweedie ? std::optional<double>(power) : std::nullopt);
+    Value* y_true = power <= 0 ? Interval(-inf, inf, false, false) : power < 2 ? Interval(0, inf, true, false) : Interval(0, inf, false, false);
+    Value* y_pred = log_link || power > 0 ? Interval(0, inf, false, false) : Interval(-inf, inf, false, false);
+    Value* st = Dict({{"closs", closs}, {"link", NewObj("sklearn._loss.link", log_link ? "LogLink" : "IdentityLink", nullptr)},
+                      {"approx_hessian", Bool(false)}, {"constant_hessian", Bool(false)}, {"n_classes", None()},
+                      {"interval_y_true", y_true}, {"interval_y_pred", y_pred}});
+    if (*target_.sklearn >= Version{1, 9, 0}) Set(st, "xp", None()), Set(st, "device", None());
+    return NewObj("sklearn._loss.loss", cls, st);
+  }
+
+  /// 0.23 glm_distribution: {Poisson,Gamma,Tweedie}Distribution with the state its power setter
+  /// leaves: _power and _lower_bound = DistributionBoundary(value, inclusive).
+  Value* GlmFamily(std::string_view estimator, double power, const Value* power_value) {
+    std::string_view cls = estimator == "PoissonRegressor" ? "PoissonDistribution" : estimator == "GammaRegressor" ? "GammaDistribution" : "TweedieDistribution";
+    Value* bound = NewObj("sklearn._loss.glm_distribution", "DistributionBoundary", nullptr);
+    if (power <= 0) {
+      bound->object->args = Tuple({Float(-std::numeric_limits<double>::infinity()), Bool(false)});
+    } else if (power < 1) {
+      throw Error::Unsupported(fmt::format("a Tweedie power {} between 0 and 1 has no distribution in scikit-learn 0.23", power));
+    } else {
+      bound->object->args = Tuple({Int(0), Bool(power < 2)});
+    }
+    return NewObj("sklearn._loss.glm_distribution", cls, Dict({{"_lower_bound", bound}, {"_power", power_value}}));
   }
 
   // Cython pickles a stateless extension type as __pyx_unpickle_CyX(CyX, checksum, ()) up to 1.4;
@@ -961,6 +1065,10 @@ class Porter {
       if (v && v->kind == Kind::kInt) return v->integer;
       return std::nullopt;
     };
+    auto glm_features = [this, get](const Obj& o) -> const Value* {
+      const Value* c = get(o, "coef_");
+      return c && c->kind == Kind::kArray && c->array->ndim() == 1 ? Int(c->array->shape[0]) : nullptr;
+    };
     attr_rules_ = {
         // removed hyperparameters an older target still holds; the value reproduces what the newer
         // model did (it never had them).
@@ -1153,6 +1261,9 @@ class Porter {
         {"OrdinalEncoder", "unknown_value", none, "0.24+ default with handle_unknown='error'"},
         {"GradientBoostingClassifier", "_n_classes", copy("n_classes_"), "1.1-1.2: the same count"},
         {"GradientBoostingRegressor", "n_classes_", integer(1), "0.23 GradientBoostingRegressor._validate_y: always 1"},
+        {"PoissonRegressor", "n_features_in_", glm_features, "0.24+ fit: X.shape[1] = len(coef_)"},
+        {"GammaRegressor", "n_features_in_", glm_features, "0.24+ fit: X.shape[1] = len(coef_)"},
+        {"TweedieRegressor", "n_features_in_", glm_features, "0.24+ fit: X.shape[1] = len(coef_)"},
         {"KernelPCA", "gamma_", [this, get](const Obj& o) -> const Value* {
            const Value* g = get(o, "gamma");
            if (g && (g->kind == Kind::kFloat || g->kind == Kind::kInt)) return g;

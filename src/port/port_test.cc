@@ -323,5 +323,56 @@ TEST(Port, MulticlassGradientBoostingWithAPerRowInitIsRefused) {
   EXPECT_NE(why.find("not DummyClassifier(strategy='prior')"), std::string::npos) << why;
 }
 
+
+// ---- GLMs ---------------------------------------------------------------------------------------
+
+TEST(Port, GlmFamilyAndLinkBecomeTheBaseLossAndBack) {
+  {  // 0.23 TweedieDistribution(power 1.5) + LogLink -> HalfTweedieLoss(CyHalfTweedieLoss(1.5)) with a LogLink
+    ModelFile f = Read("0.23.2", "TweedieRegressor");
+    PortReport r = Port(f, Target::Parse("sklearn=1.9.0"));
+    const Value* st = f.graph.root->State();
+    EXPECT_EQ(st->Get("_family_instance"), nullptr);
+    EXPECT_EQ(st->Get("_link_instance"), nullptr);
+    const Value* loss = st->Get("_base_loss");
+    ASSERT_NE(loss, nullptr);
+    EXPECT_EQ(loss->GlobalPath(), "sklearn._loss.loss.HalfTweedieLoss");
+    EXPECT_EQ(loss->State()->Get("link")->GlobalPath(), "sklearn._loss.link.LogLink");
+    const Value* closs = loss->State()->Get("closs");
+    EXPECT_EQ(closs->GlobalPath(), "sklearn._loss._loss.CyHalfTweedieLoss");
+    EXPECT_EQ(closs->object->args->items[0]->real, 1.5);
+    EXPECT_EQ(st->Get("n_features_in_")->integer, 6);
+  }
+  {  // 0.23 Poisson: HalfPoissonLoss, and 1.x PoissonRegressor has no link parameter
+    ModelFile f = Read("0.23.2", "PoissonRegressor");
+    Port(f, Target::Parse("sklearn=1.2.1"));
+    EXPECT_EQ(f.graph.root->State()->Get("_base_loss")->GlobalPath(), "sklearn._loss.loss.HalfPoissonLoss");
+    EXPECT_EQ(f.graph.root->State()->Get("link"), nullptr);
+  }
+  {  // 1.4 HalfGammaLoss -> 0.23 GammaDistribution (power 2, lower bound 0 exclusive) + LogLink, link='log'
+    ModelFile f = Read("1.4.2", "GammaRegressor");
+    Port(f, Target::Parse("sklearn=0.23.2"));
+    const Value* st = f.graph.root->State();
+    EXPECT_EQ(st->Get("_base_loss"), nullptr);
+    const Value* family = st->Get("_family_instance");
+    ASSERT_NE(family, nullptr);
+    EXPECT_EQ(family->GlobalPath(), "sklearn._loss.glm_distribution.GammaDistribution");
+    EXPECT_EQ(family->State()->Get("_power")->integer, 2);
+    const Value* bound = family->State()->Get("_lower_bound");
+    EXPECT_EQ(bound->GlobalPath(), "sklearn._loss.glm_distribution.DistributionBoundary");
+    EXPECT_EQ(bound->object->args->items[0]->integer, 0);
+    EXPECT_FALSE(bound->object->args->items[1]->boolean);
+    EXPECT_EQ(st->Get("_link_instance")->GlobalPath(), "sklearn.linear_model._glm.link.LogLink");
+    EXPECT_EQ(st->Get("link")->text, "log");
+  }
+  {  // 1.2 pickles CyHalfTweedieLoss as __pyx_unpickle_CyHalfTweedieLoss(cls, checksum, (power,)), which 1.9 lacks
+    ModelFile f = Read("1.2.1", "TweedieRegressor");
+    Port(f, Target::Parse("sklearn=1.9.0"));
+    const Value* closs = f.graph.root->State()->Get("_base_loss")->State()->Get("closs");
+    EXPECT_EQ(closs->GlobalPath(), "sklearn._loss._loss.CyHalfTweedieLoss");
+    ASSERT_EQ(closs->object->args->items.size(), 1u);
+    EXPECT_EQ(closs->object->args->items[0]->real, 1.5);
+  }
+}
+
 }  // namespace
 }  // namespace skbridge
