@@ -897,12 +897,12 @@ class Porter {
       if (!nodes || nodes->kind != Kind::kArray || !nodes->array->dtype.IsStructured()) continue;
       const NdArray& a = *nodes->array;
       bool has8 = a.dtype.Field("missing_go_to_left") != nullptr;
-      if (has8 != target8) {
-        Set(o.state, "nodes", ArrayValue(has8 ? Drop8(a, o.path) : Add8(a)));
-        if (relayout++ == 0) first_relayout = o.path;
-      }
       auto p = parent_of.find(o.object);
       const Obj* parent = p == parent_of.end() ? nullptr : p->second;
+      if (has8 != target8) {
+        Set(o.state, "nodes", ArrayValue(has8 ? Drop8(a, o.path, RandomSplitterFlags(parent)) : Add8(a)));
+        if (relayout++ == 0) first_relayout = o.path;
+      }
       bool classifier = parent && parent->class_path.ends_with("TreeClassifier");
       if (classifier && target_fractions && WrittenBy(parent) < Version{1, 4, 0}) {
         const Value* values = o.state->Get("values");
@@ -944,7 +944,17 @@ class Porter {
   // that follows the rule carries no learned information; the 7-field tree predicts identically on
   // every finite input, and the target rejects NaN inputs with an error rather than answering
   // differently.
-  std::shared_ptr<NdArray> Drop8(const NdArray& a, const std::string& path) {
+  //
+  // Extra-trees (splitter 'random') written by 1.3-1.5 are the exception: their RandomSplitter never
+  // sets the flag (0 on every node: measured on the 1.4.2 fixtures) and those versions reject NaN
+  // input for them (_classes.py _more_tags: allow_nan only for splitter 'best'; missing-value support
+  // for extra-trees came in 1.6), so their flags carry nothing and are dropped unchecked.
+  bool RandomSplitterFlags(const Obj* tree_estimator) const {
+    const Value* splitter = tree_estimator && tree_estimator->state ? tree_estimator->state->Get("splitter") : nullptr;
+    return splitter && splitter->is_text() && splitter->text == "random" && WrittenBy(tree_estimator) < Version{1, 6, 0};
+  }
+
+  std::shared_ptr<NdArray> Drop8(const NdArray& a, const std::string& path, bool meaningless_flags) {
     const DTypeField* m = a.dtype.Field("missing_go_to_left");
     const DTypeField* left = a.dtype.Field("left_child");
     const DTypeField* right = a.dtype.Field("right_child");
@@ -966,7 +976,7 @@ class Porter {
       std::memcpy(&left_child, rec + left->offset, 8);
       std::memcpy(&right_child, rec + right->offset, 8);
       auto go_left = static_cast<std::uint8_t>(rec[m->offset]);
-      if (left_child >= 0 && right_child >= 0 && left_child < n && right_child < n) {
+      if (!meaningless_flags && left_child >= 0 && right_child >= 0 && left_child < n && right_child < n) {
         std::int64_t nl, nr;
         std::memcpy(&nl, a.data + left_child * a.dtype.itemsize + count->offset, 8);
         std::memcpy(&nr, a.data + right_child * a.dtype.itemsize + count->offset, 8);
@@ -982,7 +992,13 @@ class Porter {
     return out;
   }
 
+  // 7 -> 8 fields: a tree from before 1.3 never saw missing values, so each split node gets the
+  // flag the 1.3+ splitters record for a node without them: n_left > n_right (_splitter.pyx; for
+  // extra-trees from 1.6). A learned-looking flag would also make the doctor think it saw NaN.
   std::shared_ptr<NdArray> Add8(const NdArray& a) {
+    const DTypeField* left = a.dtype.Field("left_child");
+    const DTypeField* right = a.dtype.Field("right_child");
+    const DTypeField* count = a.dtype.Field("n_node_samples");
     auto out = CopyHeader(a);
     out->dtype = a.dtype;
     std::int64_t old = a.dtype.itemsize;
@@ -997,7 +1013,18 @@ class Porter {
     std::int64_t n = a.size();
     Allocate(out.get(), static_cast<std::size_t>(n * out->dtype.itemsize));
     auto* dst = const_cast<std::byte*>(out->data);
-    for (std::int64_t i = 0; i < n; ++i) std::memcpy(dst + i * out->dtype.itemsize, a.data + i * old, static_cast<std::size_t>(old));
+    for (std::int64_t i = 0; i < n; ++i) {
+      std::byte* rec = dst + i * out->dtype.itemsize;
+      std::memcpy(rec, a.data + i * old, static_cast<std::size_t>(old));
+      if (!left || !right || !count || left->type.itemsize != 8 || right->type.itemsize != 8 || count->type.itemsize != 8) continue;
+      std::int64_t l, r, nl, nr;
+      std::memcpy(&l, rec + left->offset, 8);
+      std::memcpy(&r, rec + right->offset, 8);
+      if (l < 0 || r < 0 || l >= n || r >= n) continue;
+      std::memcpy(&nl, a.data + l * old + count->offset, 8);
+      std::memcpy(&nr, a.data + r * old + count->offset, 8);
+      rec[f.offset] = std::byte{nl > nr ? std::uint8_t{1} : std::uint8_t{0}};
+    }
     return out;
   }
 
@@ -1261,6 +1288,23 @@ class Porter {
         {"OrdinalEncoder", "unknown_value", none, "0.24+ default with handle_unknown='error'"},
         {"GradientBoostingClassifier", "_n_classes", copy("n_classes_"), "1.1-1.2: the same count"},
         {"GradientBoostingRegressor", "n_classes_", integer(1), "0.23 GradientBoostingRegressor._validate_y: always 1"},
+        {"IsolationForest", "_average_path_length_per_tree", [this](const Obj& o) { return IforestPerTree(o, /*average=*/true); },
+         "1.3+ fit: per tree, _average_path_length(tree_.n_node_samples)"},
+        {"IsolationForest", "_decision_path_lengths", [this](const Obj& o) { return IforestPerTree(o, /*average=*/false); },
+         "1.3+ fit: per tree, tree_.compute_node_depths() (the root at depth 1)"},
+        {"RandomTreesEmbedding", "_n_features_out", [this, get](const Obj& o) -> const Value* {
+           // 1.0+ fit_transform: the one-hot output width = one column per leaf category (no drop)
+           const Value* enc = StateOf(get(o, "one_hot_encoder_"));
+           const Value* cats = enc ? enc->Get("categories_") : nullptr;
+           const Value* drop = enc ? enc->Get("drop_idx_") : nullptr;
+           if (!cats || (cats->kind != Kind::kList && cats->kind != Kind::kTuple) || (drop && !drop->is_none())) return nullptr;
+           std::int64_t n = 0;
+           for (const Value* c : cats->items) {
+             if (c->kind != Kind::kArray || c->array->ndim() != 1) return nullptr;
+             n += c->array->size();
+           }
+           return Int(n);
+         }, "1.0+ fit_transform: one_hot_encoder_ output width, the sum of its categories_ sizes"},
         {"PoissonRegressor", "n_features_in_", glm_features, "0.24+ fit: X.shape[1] = len(coef_)"},
         {"GammaRegressor", "n_features_in_", glm_features, "0.24+ fit: X.shape[1] = len(coef_)"},
         {"TweedieRegressor", "n_features_in_", glm_features, "0.24+ fit: X.shape[1] = len(coef_)"},
@@ -1556,6 +1600,59 @@ class Porter {
         Change(o.path, "attributes added: " + list);
       }
     }
+  }
+
+  // ---- IsolationForest ----------------------------------------------------------------------------
+  //
+  // 1.3+ IsolationForest.fit precomputes, per tree and per node, what score_samples used to compute
+  // from the leaf each sample lands in (<= 1.2: decision_path length + _average_path_length of the
+  // leaf's n_node_samples): _decision_path_lengths (int64 node depths, the root at 1:
+  // Tree.compute_node_depths) and _average_path_length_per_tree (float64: 0 for n <= 1, 1 for n = 2,
+  // else 2 (ln(n - 1) + Euler's gamma) - 2 (n - 1) / n: _iforest.py _average_path_length). Both
+  // are tuples with one array per estimators_ tree.
+  const Value* IforestPerTree(const Obj& o, bool average) {
+    const Value* est = o.state->Get("estimators_");
+    if (!est || est->kind != Kind::kList) return nullptr;
+    Value* out = file_.graph.New(Kind::kTuple);
+    for (const Value* e : est->items) {
+      const Value* tree = StateOf(e) ? StateOf(e)->Get("tree_") : nullptr;
+      const Value* nodes = StateOf(tree) ? StateOf(tree)->Get("nodes") : nullptr;
+      if (!nodes || nodes->kind != Kind::kArray || !nodes->array->dtype.IsStructured()) return nullptr;
+      const NdArray& a = *nodes->array;
+      const DTypeField* left = a.dtype.Field("left_child");
+      const DTypeField* right = a.dtype.Field("right_child");
+      const DTypeField* count = a.dtype.Field("n_node_samples");
+      if (!left || !right || !count || left->type.itemsize != 8 || right->type.itemsize != 8 || count->type.itemsize != 8) return nullptr;
+      const std::int64_t n = a.size();
+      auto field = [&](std::int64_t i, const DTypeField* f) {
+        std::int64_t v;
+        std::memcpy(&v, a.data + i * a.dtype.itemsize + f->offset, 8);
+        return v;
+      };
+      auto arr = std::make_shared<NdArray>();
+      arr->shape = {n};
+      Allocate(arr.get(), static_cast<std::size_t>(n) * 8);
+      if (average) {
+        arr->dtype = DType{};  // <f8
+        auto* d = reinterpret_cast<double*>(const_cast<std::byte*>(arr->data));
+        for (std::int64_t i = 0; i < n; ++i) {
+          double s = static_cast<double>(field(i, count));
+          d[i] = s <= 1 ? 0.0 : s == 2 ? 1.0 : 2.0 * (std::log(s - 1.0) + 0.5772156649015329) - 2.0 * (s - 1.0) / s;
+        }
+      } else {
+        if (!ParseDTypeStr("<i8", &arr->dtype)) return nullptr;
+        auto* d = reinterpret_cast<std::int64_t*>(const_cast<std::byte*>(arr->data));
+        if (n > 0) d[0] = 1;
+        for (std::int64_t i = 0; i < n; ++i) {  // children follow their parent in node order
+          std::int64_t l = field(i, left), r = field(i, right);
+          if (l < 0) continue;
+          if (l <= i || r <= i || l >= n || r >= n) return nullptr;
+          d[l] = d[r] = d[i] + 1;
+        }
+      }
+      out->items.push_back(ArrayValue(arr));
+    }
+    return out;
   }
 
   // SGDClassifier: loss 'log' was renamed 'log_loss' in 1.1 and removed in 1.3.

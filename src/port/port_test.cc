@@ -374,5 +374,79 @@ TEST(Port, GlmFamilyAndLinkBecomeTheBaseLossAndBack) {
   }
 }
 
+
+// ---- IsolationForest / RandomTreesEmbedding / extra-trees -----------------------------------------
+
+TEST(Port, IsolationForestGetsItsPerTreePathLengths) {
+  ModelFile f = Read("1.2.1", "IsolationForest");
+  PortReport r = Port(f, Target::Parse("sklearn=1.9.0"));
+  const Value* st = f.graph.root->State();
+  const Value* avg = st->Get("_average_path_length_per_tree");
+  const Value* depth = st->Get("_decision_path_lengths");
+  ASSERT_NE(avg, nullptr);
+  ASSERT_NE(depth, nullptr);
+  const Value* est = st->Get("estimators_");
+  ASSERT_EQ(avg->items.size(), est->items.size());
+  ASSERT_EQ(depth->items.size(), est->items.size());
+  // tree 0, against its nodes: the root at depth 1, children one deeper; c(n) of each node's samples
+  const NdArray& nodes = *est->items[0]->State()->Get("tree_")->State()->Get("nodes")->array;
+  const NdArray& a = *avg->items[0]->array;
+  const NdArray& d = *depth->items[0]->array;
+  ASSERT_EQ(a.size(), nodes.size());
+  EXPECT_EQ(d.dtype.kind, DTypeKind::kInt);
+  auto field = [&](std::int64_t i, const char* name) {
+    std::int64_t v;
+    std::memcpy(&v, nodes.data + i * nodes.dtype.itemsize + nodes.dtype.Field(name)->offset, 8);
+    return v;
+  };
+  EXPECT_EQ(d.view<std::int64_t>()[0], 1);
+  for (std::int64_t i = 0; i < nodes.size(); ++i) {
+    std::int64_t l = field(i, "left_child");
+    if (l >= 0) EXPECT_EQ(d.view<std::int64_t>()[l], d.view<std::int64_t>()[i] + 1);
+    double n = static_cast<double>(field(i, "n_node_samples"));
+    double want = n <= 1 ? 0 : n == 2 ? 1 : 2 * (std::log(n - 1) + 0.5772156649015329) - 2 * (n - 1) / n;
+    EXPECT_DOUBLE_EQ(a.view<double>()[i], want);
+  }
+}
+
+TEST(Port, RandomTreesEmbeddingOutputWidthFromItsEncoder) {
+  ModelFile f = Read("0.23.2", "RandomTreesEmbedding");
+  Port(f, Target::Parse("sklearn=1.4.2"));
+  const Value* st = f.graph.root->State();
+  std::int64_t want = 0;
+  for (const Value* c : st->Get("one_hot_encoder_")->State()->Get("categories_")->items) want += c->array->size();
+  ASSERT_NE(st->Get("_n_features_out"), nullptr);
+  EXPECT_EQ(st->Get("_n_features_out")->integer, want);
+}
+
+TEST(Port, ExtraTreesFromBefore16DropTheirUnsetNanFlags) {
+  // 1.3-1.5's RandomSplitter leaves missing_go_to_left 0 everywhere (no NaN support for extra-trees):
+  // not a learned direction, so 8 -> 7 fields is not refused
+  ModelFile f = Read("1.4.2", "IsolationForest");
+  PortReport r = Port(f, Target::Parse("sklearn=1.2.1"));
+  EXPECT_TRUE(Has(r, "8 -> 7 fields"));
+  // a best-splitter tree with the same flags is still refused (DecisionTreeRegressor_nan_edge learned them)
+  ModelFile g = Read("1.4.2", "DecisionTreeRegressor_nan_edge");
+  EXPECT_NE(Refusal(g, "sklearn=1.2.1").find("fitted with missing values"), std::string::npos);
+}
+
+TEST(Port, SevenFieldTreesGetTheFlagOfANodeWithoutMissingValues) {
+  ModelFile f = Read("1.2.1", "RandomTreesEmbedding");
+  PortReport r = Port(f, Target::Parse("sklearn=1.4.2"));  // refused before: the doctor took 0 flags for learned ones
+  const NdArray& nodes = *f.graph.root->State()->Get("estimators_")->items[0]->State()->Get("tree_")->State()->Get("nodes")->array;
+  auto field = [&](std::int64_t i, const char* name) {
+    std::int64_t v;
+    std::memcpy(&v, nodes.data + i * nodes.dtype.itemsize + nodes.dtype.Field(name)->offset, 8);
+    return v;
+  };
+  const std::int64_t flag = nodes.dtype.Field("missing_go_to_left")->offset;
+  for (std::int64_t i = 0; i < nodes.size(); ++i) {
+    std::int64_t l = field(i, "left_child"), rc = field(i, "right_child");
+    bool go_left = std::to_integer<int>(nodes.data[i * nodes.dtype.itemsize + flag]) != 0;
+    if (l < 0) EXPECT_FALSE(go_left);
+    else EXPECT_EQ(go_left, field(l, "n_node_samples") > field(rc, "n_node_samples"));
+  }
+}
+
 }  // namespace
 }  // namespace skbridge
