@@ -73,6 +73,7 @@ class Porter {
     RefuseUnverified();
     Losses();
     Glms();
+    AdaBoostSamme();
     CyPickles();
     RenameGlobals();
     RandomStates();
@@ -513,6 +514,95 @@ class Porter {
     Change(o.path, fmt::format("first-stage tree values shifted by (log p - log(p / gmean p)) / learning_rate per class: scikit-learn {} "
                                "starts the raw predictions from {} of init_'s class prior",
                                target_.sklearn->Str(), from_symmetric ? "log p" : "the symmetric multinomial logit"));
+  }
+
+  // ---- AdaBoostClassifier: SAMME across 1.4 --------------------------------------------------------
+  //
+  // decision_function is sum_m w_m * vote_m(x) / sum_m w_m (estimator_weights_ w). SAMME's vote for
+  // a sample whose tree m predicts class c was w for c and 0 for the others up to 1.3; from 1.4 it
+  // is w for c and -w/(K-1) for the others (_weight_boosting.py decision_function). SAMME.R (which
+  // < 1.6 offers) instead adds (K-1) (log p - mean log p) of each tree's predict_proba p. A >= 1.4
+  // SAMME model is therefore rebuilt for an older target as SAMME.R whose trees predict, at every
+  // node, p = softmax(u) with u_k = w (1 for the node's predicted class c, -1/(K-1) for the others)
+  // / (K-1): then (K-1)(log p - mean log p) is exactly the new vote (u has mean 0), so the target's
+  // decision_function, predict, predict_proba and staged outputs are the source's. The trees still
+  // predict class c. The other way (a <= 1.3 SAMME model into >= 1.4) has no such rewrite: 1.9 has
+  // only SAMME, whose votes cannot express the old ones with the same estimators.
+  void AdaBoostSamme() {
+    const Version tgt = *target_.sklearn;
+    for (const auto& o : objects_) {
+      if (!o.state || ShortName(o.class_path) != "AdaBoostClassifier" || !o.state->Get("estimators_")) continue;
+      const Version written = WrittenBy(&o);
+      const Value* alg = o.state->Get("algorithm");
+      // 1.6-1.8 hold algorithm='deprecated', 1.9 none: SAMME either way
+      bool samme = written >= Version{1, 6, 0} || !alg || (alg->is_text() && alg->text == "SAMME");
+      bool src_new = written >= Version{1, 4, 0}, tgt_new = tgt >= Version{1, 4, 0};
+      if (!samme || src_new == tgt_new) continue;
+      if (!src_new) {
+        throw Error::Unsupported(fmt::format(
+            "{}: a SAMME AdaBoostClassifier written by scikit-learn {}: from 1.4 a SAMME vote is +w for the predicted class and "
+            "-w/(K-1) for the others (before: +w and 0), so decision_function would become K/(K-1)·d - 1/(K-1) and predict_proba "
+            "would change; scikit-learn {}'s votes cannot express the old ones with the same estimators",
+            o.path, written.Str(), tgt.Str()));
+      }
+      SammeAsSammeR(o);
+    }
+  }
+
+  void SammeAsSammeR(const Obj& o) {
+    const Value* k_value = o.state->Get("n_classes_");
+    const Value* est = o.state->Get("estimators_");
+    const Value* weights = o.state->Get("estimator_weights_");
+    if (!k_value || k_value->kind != Kind::kInt || k_value->integer < 2 || !est || est->kind != Kind::kList || !weights ||
+        weights->kind != Kind::kArray || weights->array->dtype.kind != DTypeKind::kFloat || weights->array->dtype.itemsize != 8 ||
+        weights->array->ndim() != 1 || weights->array->size() < static_cast<std::int64_t>(est->items.size())) {
+      throw Error::Unsupported(o.path + ": AdaBoostClassifier without n_classes_ / a list of estimators_ / float64 estimator_weights_");
+    }
+    const std::int64_t k = k_value->integer;
+    const double km1 = static_cast<double>(k - 1);
+    auto w = weights->array->view<double>();
+    // the steepest vote must keep p above the float64 eps that _samme_proba clips at: scale every
+    // weight alike (decision_function divides by their sum) when a vote would be steeper than e^30
+    double steepest = 0;
+    for (std::size_t m = 0; m < est->items.size(); ++m) steepest = std::max(steepest, std::abs(w[m]) * static_cast<double>(k) / (km1 * km1));
+    const double scale = steepest > 30 ? 30 / steepest : 1.0;
+    for (std::size_t m = 0; m < est->items.size(); ++m) {
+      const Value* e = est->items[m];
+      std::string_view ecls = ShortName(e->GlobalPath());
+      const Value* tree = StateOf(e) ? StateOf(e)->Get("tree_") : nullptr;
+      Value* tree_state = Mut(StateOf(tree));
+      const Value* values = tree_state ? tree_state->Get("values") : nullptr;
+      if ((ecls != "DecisionTreeClassifier" && ecls != "ExtraTreeClassifier") || !values || values->kind != Kind::kArray ||
+          values->array->dtype.kind != DTypeKind::kFloat || values->array->dtype.itemsize != 8 || values->array->ndim() != 3 ||
+          values->array->shape[1] != 1 || values->array->shape[2] != k || values->array->fortran_order) {
+        throw Error::Unsupported(fmt::format("{}.estimators_[{}]: a {} (not a single-output classification tree over the {} classes): "
+                                             "SAMME votes can be rewritten as SAMME.R probabilities only in tree leaves",
+                                             o.path, m, e->Repr(), k));
+      }
+      auto out = CopyHeader(*values->array);
+      out->dtype = values->array->dtype;
+      Allocate(out.get(), values->array->nbytes);
+      auto src = values->array->view<double>();
+      auto* dst = reinterpret_cast<double*>(const_cast<std::byte*>(out->data));
+      const double wm = w[m] * scale;
+      for (std::int64_t r = 0; r < values->array->shape[0]; ++r) {
+        const double* row = &src[static_cast<std::size_t>(r * k)];
+        std::int64_t c = std::max_element(row, row + k) - row;  // the tree's prediction: the first largest
+        // softmax of u_k = wm * (k == c ? 1 : -1/(K-1)) / (K-1), shifted by its largest entry
+        double top = std::max(wm, -wm / km1) / km1, sum = 0;
+        for (std::int64_t j = 0; j < k; ++j) sum += dst[r * k + j] = std::exp(wm * (j == c ? 1.0 : -1.0 / km1) / km1 - top);
+        for (std::int64_t j = 0; j < k; ++j) dst[r * k + j] /= sum;
+      }
+      Set(tree_state, "values", ArrayValue(out));
+    }
+    if (scale != 1.0) {
+      std::vector<double> scaled(w.begin(), w.end());
+      for (double& x : scaled) x *= scale;
+      Set(o.state, "estimator_weights_", Float64Array(scaled));
+    }
+    Set(o.state, "algorithm", Str("SAMME.R"));
+    Change(o.path, fmt::format("SAMME (scikit-learn >= 1.4 votes) -> SAMME.R: every tree node's values set to the softmax that "
+                               "reproduces its vote{}", scale != 1.0 ? fmt::format(" (estimator_weights_ scaled by {})", scale) : ""));
   }
 
   // ---- GLMs: PoissonRegressor / GammaRegressor / TweedieRegressor ---------------------------------
@@ -1118,8 +1208,8 @@ class Porter {
         {"*", "iid", text("deprecated"), "0.23 BaseSearchCV: iid read in fit only"},
         {"IsolationForest", "behaviour", text("deprecated"), "0.23 IsolationForest: behaviour read in fit only"},
         {"AdaBoostClassifier", "algorithm", [this, tgt](const Obj&) -> const Value* { return tgt >= Version{1, 4, 0} ? Str("SAMME") : nullptr; },
-         "1.9 always applies SAMME; older targets default to SAMME.R, so the value must be SAMME. Verified live into 1.4; "
-         "into 1.2 the probabilities differ (SAMME's predict_proba changed in 1.4), so no derivation there"},
+         "1.9 always applies SAMME; 1.4-1.5 default to SAMME.R, so the value must be SAMME. Into < 1.4 (whose SAMME votes "
+         "differ) AdaBoostSamme rewrites the model as SAMME.R"},
         {"*", "presort", text("deprecated"), "0.23 BaseDecisionTree: presort read in fit only ('deprecated' default)"},
         {"SimpleImputer", "_fill_dtype", [this, get](const Obj& o) -> const Value* {
            return get(o, "_fit_dtype") ? get(o, "_fit_dtype") : Derive(o, "_fit_dtype");

@@ -2,6 +2,7 @@
 // edited copies of them (refusals).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -446,6 +447,49 @@ TEST(Port, SevenFieldTreesGetTheFlagOfANodeWithoutMissingValues) {
     if (l < 0) EXPECT_FALSE(go_left);
     else EXPECT_EQ(go_left, field(l, "n_node_samples") > field(rc, "n_node_samples"));
   }
+}
+
+
+// ---- AdaBoostClassifier -------------------------------------------------------------------------
+
+TEST(Port, AdaBoostSammeBecomesSammeRWithTheSameVotes) {
+  ModelFile before = Read("1.9.0", "AdaBoostClassifier_multiclass_str");
+  ModelFile f = Read("1.9.0", "AdaBoostClassifier_multiclass_str");
+  PortReport r = Port(f, Target::Parse("sklearn=1.2.1"));
+  EXPECT_TRUE(Has(r, "SAMME.R"));
+  const Value* st = f.graph.root->State();
+  EXPECT_EQ(st->Get("algorithm")->text, "SAMME.R");
+  const std::int64_t k = st->Get("n_classes_")->integer;
+  ASSERT_EQ(k, 3);
+  auto w = st->Get("estimator_weights_")->array->view<double>();
+  const Value* est = st->Get("estimators_");
+  for (std::size_t m = 0; m < est->items.size(); ++m) {
+    auto values = [&](const ModelFile& g) {
+      return g.graph.root->State()->Get("estimators_")->items[m]->State()->Get("tree_")->State()->Get("values")->array->view<double>();
+    };
+    auto old_v = values(before), new_v = values(f);
+    for (std::size_t row = 0; row * k < old_v.size(); ++row) {
+      const double* o = &old_v[row * k];
+      const double* n = &new_v[row * k];
+      std::int64_t c = std::max_element(o, o + k) - o;
+      EXPECT_EQ(std::max_element(n, n + k) - n, c);  // the tree still predicts its class
+      double mean_log = 0;
+      for (std::int64_t j = 0; j < k; ++j) mean_log += std::log(n[j]) / k;
+      for (std::int64_t j = 0; j < k; ++j) {  // SAMME.R's term = the >= 1.4 SAMME vote
+        double vote = j == c ? w[m] : -w[m] / (k - 1);
+        EXPECT_NEAR((k - 1) * (std::log(n[j]) - mean_log), vote, 1e-12);
+      }
+    }
+  }
+}
+
+TEST(Port, AdaBoostSammeFromBefore14IsRefusedAcross14) {
+  ModelFile f = Read("1.2.1", "AdaBoostClassifier_binary");
+  for (auto& [key, v] : const_cast<Value*>(f.graph.root->State())->entries) {
+    if (key->text == "algorithm") const_cast<Value*>(v)->text = "SAMME";
+  }
+  std::string why = Refusal(f, "sklearn=1.4.2");
+  EXPECT_NE(why.find("a SAMME AdaBoostClassifier written by scikit-learn 1.2.1"), std::string::npos) << why;
 }
 
 }  // namespace
