@@ -71,9 +71,9 @@ class Porter {
     }
     Collect();
     RefuseUnverified();
-    Losses();
     Glms();
     AdaBoostSamme();
+    Losses();
     CyPickles();
     RenameGlobals();
     RandomStates();
@@ -174,11 +174,9 @@ class Porter {
   // and sklearn._loss.loss.Half*Loss objects from 1.4; HistGradientBoosting* held
   // sklearn.ensemble._hist_gradient_boosting.loss objects (loss_) up to 1.0 and Half*Loss objects
   // (_loss) from 1.1. Prediction reads only the link of the loss (identity / logit / softmax), so the
-  // target's loss object is built from the source's kind. Multiclass GradientBoosting is not ported
-  // across 1.4: 1.4 starts the raw predictions from a symmetric multinomial logit of init_ (log p
-  // minus the mean log p, _gb.py _init_raw_predictions), <= 1.3 from log p, so decision_function
-  // differs by a per-row constant.
-  enum class LossKind { kSquared, kBinomial, kMultinomial, kAbsolute, kHuber, kQuantile, kExponential, kOther };
+  // target's loss object is built from the source's kind. GradientBoosting's other losses and its
+  // multiclass models (whose raw predictions start differently across 1.4) are in GbLosses.
+  enum class LossKind { kSquared, kBinomial, kMultinomial, kOther };
 
   LossKind KindOfLoss(const Value* loss, std::int64_t* k) {
     const Value* cls = loss && loss->kind == Kind::kObject ? loss->Class() : nullptr;
@@ -190,11 +188,6 @@ class Porter {
     if (name == "LeastSquaresError" || name == "LeastSquares" || name == "HalfSquaredError") return LossKind::kSquared;
     if (name == "BinomialDeviance" || name == "BinaryCrossEntropy" || name == "HalfBinomialLoss") return LossKind::kBinomial;
     if (name == "MultinomialDeviance" || name == "CategoricalCrossEntropy" || name == "HalfMultinomialLoss") return LossKind::kMultinomial;
-    // GradientBoosting only (_gb_losses <= 1.3, sklearn._loss.loss >= 1.4)
-    if (name == "LeastAbsoluteError" || name == "AbsoluteError") return LossKind::kAbsolute;
-    if (name == "HuberLossFunction" || name == "HuberLoss") return LossKind::kHuber;
-    if (name == "QuantileLossFunction" || name == "PinballLoss") return LossKind::kQuantile;
-    if (name == "ExponentialLoss") return LossKind::kExponential;
     return LossKind::kOther;
   }
 
@@ -257,7 +250,7 @@ class Porter {
       bool gb = cls == "GradientBoostingClassifier" || cls == "GradientBoostingRegressor";
       bool hgb = cls == "HistGradientBoostingClassifier" || cls == "HistGradientBoostingRegressor";
       if (!gb && !hgb) continue;
-      if (gb) GbLossParam(o);
+      if (gb && GbLosses(o)) continue;  // absolute / Huber / quantile / exponential / multinomial: GradientBoosting section
       const char* held_key = o.state->Get("_loss") ? "_loss" : o.state->Get("loss_") ? "loss_" : nullptr;
       if (!held_key) continue;
       const Value* held = o.state->Get(held_key);
@@ -269,14 +262,11 @@ class Porter {
       std::int64_t k = 1;
       LossKind kind = KindOfLoss(held, &k);
       std::string from = fmt::format("{}.{}", std::string(hcls->text), std::string(hcls->name));
-      bool gb_only = kind == LossKind::kAbsolute || kind == LossKind::kHuber || kind == LossKind::kQuantile || kind == LossKind::kExponential;
-      if (kind == LossKind::kOther || (hgb && gb_only)) {
+      if (kind == LossKind::kOther) {
         throw Error::Unsupported(fmt::format("{}: its loss {} has no measured counterpart in scikit-learn {}", o.path, from, tgt.Str()));
       }
       Value* loss;
-      if (gb && (gb_only || kind == LossKind::kMultinomial)) {
-        loss = GbLoss(o, held, kind, tgt_half);
-      } else if (tgt_half) {
+      if (tgt_half) {
         if (const Value* n = o.state->Get("n_trees_per_iteration_"); kind == LossKind::kMultinomial && k < 3 && n && n->kind == Kind::kInt) k = n->integer;
         if (kind == LossKind::kMultinomial && k < 3) throw Error::Unsupported(o.path + ": multiclass loss without its class count");
         loss = HalfLoss(kind, k, hgb && kind == LossKind::kSquared);
@@ -291,7 +281,7 @@ class Porter {
       std::string key = tgt < Version{1, 0, 0} ? "loss_" : "_loss";
       std::erase_if(o.state->entries, [](const auto& e) { return e.first->is_text() && (e.first->text == "_loss" || e.first->text == "loss_"); });
       Set(o.state, key, loss);
-      if (gb && tgt_half && !o.state->Get("n_trees_per_iteration_")) Set(o.state, "n_trees_per_iteration_", Int(kind == LossKind::kMultinomial ? k : 1));
+      if (gb && tgt_half && !o.state->Get("n_trees_per_iteration_")) Set(o.state, "n_trees_per_iteration_", Int(1));
       if (hgb && kind == LossKind::kMultinomial) {
         // raw predictions: (n_trees_per_iteration, n_samples) before 1.0, (n_samples, K) after; the
         // baseline (K, 1) <-> (1, K) holds the same numbers in the same order
@@ -349,6 +339,41 @@ class Porter {
     Change(o.path, fmt::format("loss '{}' -> '{}' (its name in scikit-learn {})", p, np, tgt.Str()));
   }
 
+  enum class GbKind { kAbsolute, kHuber, kQuantile, kExponential, kMultinomial, kNone };
+
+  static GbKind GbKindOf(std::string_view name) {
+    if (name == "LeastAbsoluteError" || name == "AbsoluteError") return GbKind::kAbsolute;
+    if (name == "HuberLossFunction" || name == "HuberLoss") return GbKind::kHuber;
+    if (name == "QuantileLossFunction" || name == "PinballLoss") return GbKind::kQuantile;
+    if (name == "ExponentialLoss") return GbKind::kExponential;
+    if (name == "MultinomialDeviance" || name == "HalfMultinomialLoss") return GbKind::kMultinomial;
+    return GbKind::kNone;
+  }
+
+  /// A GradientBoosting model's loss parameter, and its loss object when that is not squared error
+  /// or binary log loss (which Losses ports) across 1.4. True when the loss was handled here.
+  bool GbLosses(const Obj& o) {
+    GbLossParam(o);
+    const Version tgt = *target_.sklearn;
+    const char* held_key = o.state->Get("_loss") ? "_loss" : o.state->Get("loss_") ? "loss_" : nullptr;
+    const Value* held = held_key ? o.state->Get(held_key) : nullptr;
+    const Value* hcls = held && held->kind == Kind::kObject ? held->Class() : nullptr;
+    if (!hcls) return false;
+    bool src_half = std::string_view(hcls->text) == "sklearn._loss.loss", tgt_half = tgt >= Version{1, 4, 0};
+    GbKind kind = GbKindOf(hcls->name);
+    if (src_half == tgt_half || kind == GbKind::kNone) return false;
+    std::int64_t k = 1;
+    if (kind == GbKind::kMultinomial) KindOfLoss(held, &k);
+    Value* loss = GbLoss(o, held, kind, k, tgt_half);
+    // the key the target reads: 0.23 loss_, 1.1+ _loss
+    std::erase_if(o.state->entries, [](const auto& e) { return e.first->is_text() && (e.first->text == "_loss" || e.first->text == "loss_"); });
+    Set(o.state, tgt < Version{1, 0, 0} ? "loss_" : "_loss", loss);
+    if (tgt_half && !o.state->Get("n_trees_per_iteration_")) Set(o.state, "n_trees_per_iteration_", Int(kind == GbKind::kMultinomial ? k : 1));
+    Change(o.path, fmt::format("{} {}.{} -> {}.{}", held_key, std::string(hcls->text), std::string(hcls->name), std::string(loss->Class()->text),
+                               std::string(loss->Class()->name)));
+    return true;
+  }
+
   /// The double parameter of a pickled CyHuberLoss / CyPinballLoss: CyX(param) (1.9 __reduce__) or
   /// __pyx_unpickle_CyX(CyX, checksum, (param,)) (1.4 Cython auto-pickle).
   static std::optional<double> CyParam(const Value* closs) {
@@ -380,23 +405,21 @@ class Porter {
 
   /// The target's loss object for a GradientBoosting absolute / Huber / quantile / exponential /
   /// multinomial loss; the multinomial one also moves the init offset into the first stage.
-  Value* GbLoss(const Obj& o, const Value* held, LossKind kind, bool tgt_half) {
+  Value* GbLoss(const Obj& o, const Value* held, GbKind kind, std::int64_t k, bool tgt_half) {
     const Value* held_state = StateOf(held);
-    std::int64_t k = 1;
-    KindOfLoss(held, &k);
     std::optional<double> alpha, gamma;
     if (held_state) {
       alpha = Real(held_state->Get("alpha"));                                   // <= 1.3 Huber / Quantile
       if (!alpha) alpha = Real(held_state->Get("quantile"));                     // >= 1.4 HuberLoss
-      if (!alpha && kind == LossKind::kQuantile) alpha = CyParam(held_state->Get("closs"));  // >= 1.4 PinballLoss
+      if (!alpha && kind == GbKind::kQuantile) alpha = CyParam(held_state->Get("closs"));  // >= 1.4 PinballLoss
       gamma = Real(held_state->Get("gamma"));                                   // <= 1.3 Huber
-      if (!gamma && kind == LossKind::kHuber) gamma = CyParam(held_state->Get("closs"));     // >= 1.4 HuberLoss
+      if (!gamma && kind == GbKind::kHuber) gamma = CyParam(held_state->Get("closs"));     // >= 1.4 HuberLoss
     }
     if (!alpha) alpha = Real(o.state->Get("alpha"));  // the estimator's parameter, which fit passed on
-    if ((kind == LossKind::kHuber || kind == LossKind::kQuantile) && !alpha) {
+    if ((kind == GbKind::kHuber || kind == GbKind::kQuantile) && !alpha) {
       throw Error::Unsupported(o.path + ": a quantile / Huber gradient boosting loss without its alpha");
     }
-    if (kind == LossKind::kMultinomial) {
+    if (kind == GbKind::kMultinomial) {
       if (k < 3) {
         const Value* n = o.state->Get("n_classes_");
         if (n && n->kind == Kind::kInt) k = n->integer;
@@ -407,23 +430,23 @@ class Porter {
     const double inf = std::numeric_limits<double>::infinity();
     if (!tgt_half) {
       std::string_view name;
-      Value* st = Dict({{"K", Int(kind == LossKind::kMultinomial ? k : 1)}});
+      Value* st = Dict({{"K", Int(kind == GbKind::kMultinomial ? k : 1)}});
       switch (kind) {
-        case LossKind::kAbsolute: name = "LeastAbsoluteError"; break;
-        case LossKind::kHuber:
+        case GbKind::kAbsolute: name = "LeastAbsoluteError"; break;
+        case GbKind::kHuber:
           name = "HuberLossFunction";
           Set(st, "alpha", Float(*alpha)), Set(st, "gamma", gamma ? static_cast<const Value*>(Float(*gamma)) : None());
           break;
-        case LossKind::kQuantile:
+        case GbKind::kQuantile:
           name = "QuantileLossFunction";
           Set(st, "alpha", Float(*alpha)), Set(st, "percentile", Float(*alpha * 100));  // <= 1.3 __init__: alpha * 100
           break;
-        case LossKind::kExponential: name = "ExponentialLoss"; break;
+        case GbKind::kExponential: name = "ExponentialLoss"; break;
         default: name = "MultinomialDeviance"; break;
       }
       return NewObj("sklearn.ensemble._gb_losses", name, st);
     }
-    if (kind == LossKind::kMultinomial) return HalfLoss(kind, k, false);
+    if (kind == GbKind::kMultinomial) return HalfLoss(LossKind::kMultinomial, k, false);
     // >= 1.4 BaseLoss.__init__ plus each class's __init__ (1.4 / 1.9 loss.py); GradientBoosting always
     // passes a sample_weight array, so constant_hessian is False
     std::string_view cls, link = "IdentityLink";
@@ -433,9 +456,9 @@ class Porter {
     Value* y_pred = Interval(-inf, inf, false, false);
     bool approx_hessian = true;
     switch (kind) {
-      case LossKind::kAbsolute: cls = "AbsoluteError", closs = CyLoss("CyAbsoluteError", std::nullopt); break;
-      case LossKind::kHuber: cls = "HuberLoss", closs = CyLoss("CyHuberLoss", gamma.value_or(0.5)); break;
-      case LossKind::kQuantile: cls = "PinballLoss", closs = CyLoss("CyPinballLoss", *alpha); break;
+      case GbKind::kAbsolute: cls = "AbsoluteError", closs = CyLoss("CyAbsoluteError", std::nullopt); break;
+      case GbKind::kHuber: cls = "HuberLoss", closs = CyLoss("CyHuberLoss", gamma.value_or(0.5)); break;
+      case GbKind::kQuantile: cls = "PinballLoss", closs = CyLoss("CyPinballLoss", *alpha); break;
       default:
         cls = "ExponentialLoss", closs = CyLoss("CyExponentialLoss", std::nullopt), link = "HalfLogitLink", n_classes = Int(2);
         y_true = Interval(0, 1, true, true), y_pred = Interval(0, 1, false, false), approx_hessian = false;
@@ -444,7 +467,7 @@ class Porter {
     Value* st = Dict({{"closs", closs}, {"link", NewObj("sklearn._loss.link", link, nullptr)}, {"n_classes", n_classes},
                       {"approx_hessian", Bool(approx_hessian)}, {"constant_hessian", Bool(false)},
                       {"interval_y_true", y_true}, {"interval_y_pred", y_pred}});
-    if (kind == LossKind::kHuber) Set(st, "quantile", Float(*alpha));  // HuberLoss keeps it outside Cython
+    if (kind == GbKind::kHuber) Set(st, "quantile", Float(*alpha));  // HuberLoss keeps it outside Cython
     if (*target_.sklearn >= Version{1, 9, 0}) Set(st, "xp", None()), Set(st, "device", None());
     return NewObj("sklearn._loss.loss", cls, st);
   }
