@@ -117,9 +117,10 @@ std::string TargetPathFor(const EnvKnowledge& env, std::string_view module, std:
 
 bool PortReplaces(std::string_view module, std::string_view name) {
   if (module.ends_with("numpy_pickle") && name.ends_with("ArrayWrapper")) return true;  // (Z)NDArrayWrapper, NumpyArrayWrapper
-  // gradient-boosting loss objects: port builds the target's own from the source's kind (or refuses then)
+  // loss objects (gradient boosting, GLMs): port builds the target's own from the source's kind (or refuses then)
   if (module == "sklearn.ensemble._gb_losses" || module == "sklearn._loss.loss" || module == "sklearn._loss._loss" ||
-      module == "sklearn._loss.link" || module == "sklearn.ensemble._hist_gradient_boosting.loss") {
+      module == "sklearn._loss.link" || module == "sklearn.ensemble._hist_gradient_boosting.loss" ||
+      module == "sklearn._loss.glm_distribution" || module == "sklearn.linear_model._glm.link") {  // GLM families and links
     return true;
   }
   return module == "sklearn.compose._column_transformer" && name == "_RemainderColsList";

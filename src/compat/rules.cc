@@ -463,7 +463,10 @@ void SilentChanges(const CheckContext& c, std::vector<Finding>* out) {
     }
     if (o.class_path.ends_with(".AdaBoostClassifier") && str("algorithm") == "SAMME.R" && *c.target.sklearn >= Version{1, 6, 0}) {
       out->push_back(Make(Verdict::kPredictsDifferently, o.path, "scikit-learn 1.6: AdaBoost's SAMME.R algorithm removed",
-                          fmt::format("a SAMME.R model; scikit-learn {} always applies SAMME, so predictions and probabilities silently change",
+                          fmt::format("a SAMME.R model (each tree adds (K-1)(log p - mean log p) of its leaf's class probabilities p); "
+                                      "scikit-learn {} always applies SAMME (each tree adds a fixed weighted vote for its predicted class), "
+                                      "which cannot express those leaf-dependent amounts with the same trees, so predictions and "
+                                      "probabilities would silently change",
                                       c.target.sklearn->Str()),
                           "skbridge predict gives the original outputs; SAMME.R cannot be expressed in the target", false));
     }

@@ -71,6 +71,8 @@ class Porter {
     }
     Collect();
     RefuseUnverified();
+    Glms();
+    AdaBoostSamme();
     Losses();
     CyPickles();
     RemainderColumnLists();
@@ -162,10 +164,8 @@ class Porter {
   // and sklearn._loss.loss.Half*Loss objects from 1.4; HistGradientBoosting* held
   // sklearn.ensemble._hist_gradient_boosting.loss objects (loss_) up to 1.0 and Half*Loss objects
   // (_loss) from 1.1. Prediction reads only the link of the loss (identity / logit / softmax), so the
-  // target's loss object is built from the source's kind. Multiclass GradientBoosting is not ported
-  // across 1.4: 1.4 starts the raw predictions from a symmetric multinomial logit of init_ (log p
-  // minus the mean log p, _gb.py _init_raw_predictions), <= 1.3 from log p, so decision_function
-  // differs by a per-row constant.
+  // target's loss object is built from the source's kind. GradientBoosting's other losses and its
+  // multiclass models (whose raw predictions start differently across 1.4) are in GbLosses.
   enum class LossKind { kSquared, kBinomial, kMultinomial, kOther };
 
   LossKind KindOfLoss(const Value* loss, std::int64_t* k) {
@@ -240,6 +240,7 @@ class Porter {
       bool gb = cls == "GradientBoostingClassifier" || cls == "GradientBoostingRegressor";
       bool hgb = cls == "HistGradientBoostingClassifier" || cls == "HistGradientBoostingRegressor";
       if (!gb && !hgb) continue;
+      if (gb && GbLosses(o)) continue;  // absolute / Huber / quantile / exponential / multinomial: GradientBoosting section
       const char* held_key = o.state->Get("_loss") ? "_loss" : o.state->Get("loss_") ? "loss_" : nullptr;
       if (!held_key) continue;
       const Value* held = o.state->Get(held_key);
@@ -254,11 +255,6 @@ class Porter {
       if (hgb && kind == LossKind::kOther && HgbLinkedLoss(o, held, tgt_half)) continue;
       if (kind == LossKind::kOther) {
         throw Error::Unsupported(fmt::format("{}: its loss {} has no measured counterpart in scikit-learn {}", o.path, from, tgt.Str()));
-      }
-      if (gb && kind == LossKind::kMultinomial) {
-        throw Error::Unsupported(fmt::format("{}: a multiclass gradient boosting model: scikit-learn >= 1.4 starts the raw predictions from "
-                                             "the symmetric multinomial logit of init_, earlier versions from log(p), so decision_function "
-                                             "would differ across 1.4 (loss {})", o.path, from));
       }
       Value* loss;
       if (tgt_half) {
@@ -304,9 +300,432 @@ class Porter {
     }
   }
 
+  // ---- GradientBoosting losses beyond squared error / log loss ----------------------------------
+  //
+  // Prediction reads only the loss's link and, for classifiers, its probability mapping:
+  //   regressors (<= 1.3 RegressionLossFunction.get_init_raw_predictions, >= 1.4 _init_raw_predictions
+  //   with an identity link): init_.predict(X) + the trees, whatever the loss;
+  //   exponential: 0.5 * log(p / (1 - p)) of init_ (<= 1.3 ExponentialLoss) = HalfLogitLink.link (>= 1.4),
+  //   probabilities expit(2 * raw) in both (ExponentialLoss._raw_prediction_to_proba / predict_proba);
+  //   multinomial: see ShiftFirstStage.
+  // The loss parameters are carried over as fit left them: alpha (<= 1.3) = quantile (>= 1.4; 1.4
+  // PinballLoss keeps it in CyPinballLoss.quantile), Huber's gamma (<= 1.3) = CyHuberLoss.delta
+  // (>= 1.4 set_huber_delta, the same alpha-percentile of the residuals).
+
+  /// GradientBoosting's loss parameter under the target's name: 1.0 renamed 'ls' / 'lad' to
+  /// 'squared_error' / 'absolute_error' (the old names removed in 1.2), 1.1 'deviance' to 'log_loss'
+  /// (removed in 1.3).
+  void GbLossParam(const Obj& o) {
+    const Value* param = o.state->Get("loss");
+    if (!param || !param->is_text()) return;
+    const Version tgt = *target_.sklearn;
+    static const std::map<std::string, std::string> kOld = {{"squared_error", "ls"}, {"absolute_error", "lad"}, {"log_loss", "deviance"}};
+    std::string p(param->text), np = p;
+    if (tgt < Version{1, 0, 0} && kOld.count(p)) np = kOld.at(p);
+    for (const auto& [renamed, old] : kOld) {
+      if (p == old && tgt >= (old == "deviance" ? Version{1, 3, 0} : Version{1, 2, 0})) np = renamed;
+    }
+    if (np == p) return;
+    Set(o.state, "loss", Str(np));
+    Change(o.path, fmt::format("loss '{}' -> '{}' (its name in scikit-learn {})", p, np, tgt.Str()));
+  }
+
+  enum class GbKind { kAbsolute, kHuber, kQuantile, kExponential, kMultinomial, kNone };
+
+  static GbKind GbKindOf(std::string_view name) {
+    if (name == "LeastAbsoluteError" || name == "AbsoluteError") return GbKind::kAbsolute;
+    if (name == "HuberLossFunction" || name == "HuberLoss") return GbKind::kHuber;
+    if (name == "QuantileLossFunction" || name == "PinballLoss") return GbKind::kQuantile;
+    if (name == "ExponentialLoss") return GbKind::kExponential;
+    if (name == "MultinomialDeviance" || name == "HalfMultinomialLoss") return GbKind::kMultinomial;
+    return GbKind::kNone;
+  }
+
+  /// A GradientBoosting model's loss parameter, and its loss object when that is not squared error
+  /// or binary log loss (which Losses ports) across 1.4. True when the loss was handled here.
+  bool GbLosses(const Obj& o) {
+    GbLossParam(o);
+    const Version tgt = *target_.sklearn;
+    const char* held_key = o.state->Get("_loss") ? "_loss" : o.state->Get("loss_") ? "loss_" : nullptr;
+    const Value* held = held_key ? o.state->Get(held_key) : nullptr;
+    const Value* hcls = held && held->kind == Kind::kObject ? held->Class() : nullptr;
+    if (!hcls) return false;
+    bool src_half = std::string_view(hcls->text) == "sklearn._loss.loss", tgt_half = tgt >= Version{1, 4, 0};
+    GbKind kind = GbKindOf(hcls->name);
+    if (src_half == tgt_half || kind == GbKind::kNone) return false;
+    std::int64_t k = 1;
+    if (kind == GbKind::kMultinomial) KindOfLoss(held, &k);
+    Value* loss = GbLoss(o, held, kind, k, tgt_half);
+    // the key the target reads: 0.23 loss_, 1.1+ _loss
+    std::erase_if(o.state->entries, [](const auto& e) { return e.first->is_text() && (e.first->text == "_loss" || e.first->text == "loss_"); });
+    Set(o.state, tgt < Version{1, 0, 0} ? "loss_" : "_loss", loss);
+    if (tgt_half && !o.state->Get("n_trees_per_iteration_")) Set(o.state, "n_trees_per_iteration_", Int(kind == GbKind::kMultinomial ? k : 1));
+    Change(o.path, fmt::format("{} {}.{} -> {}.{}", held_key, std::string(hcls->text), std::string(hcls->name), std::string(loss->Class()->text),
+                               std::string(loss->Class()->name)));
+    return true;
+  }
+
+  /// The double parameter of a pickled CyHuberLoss / CyPinballLoss: CyX(param) (1.9 __reduce__) or
+  /// __pyx_unpickle_CyX(CyX, checksum, (param,)) (1.4 Cython auto-pickle).
+  static std::optional<double> CyParam(const Value* closs) {
+    if (!closs || closs->kind != Kind::kObject || !closs->object->args || closs->object->args->kind != Kind::kTuple) return std::nullopt;
+    const Value* args = closs->object->args;
+    if (args->items.size() == 3 && args->items[2]->kind == Kind::kTuple) args = args->items[2];
+    if (args->items.size() != 1) return std::nullopt;
+    const Value* v = args->items[0];
+    if (v->kind == Kind::kFloat) return v->real;
+    return std::nullopt;
+  }
+  static std::optional<double> Real(const Value* v) {
+    if (v && v->kind == Kind::kFloat) return v->real;
+    if (v && v->kind == Kind::kInt && !v->is_big_int()) return static_cast<double>(v->integer);
+    // a numpy float64 scalar (Huber's gamma is np.percentile's result)
+    if (v && v->kind == Kind::kArray && v->array->is_scalar && v->array->dtype.kind == DTypeKind::kFloat && v->array->dtype.itemsize == 8 &&
+        v->array->dtype.byteorder != '>')
+      return v->array->view<double>()[0];
+    return std::nullopt;
+  }
+
+  Value* CyLoss(std::string_view cls, std::optional<double> param) {
+    Value* c = file_.graph.New(Kind::kObject);  // CyX() / CyX(param): the constructor of 1.4 and 1.9 alike
+    c->object->form = ObjectForm::kReduce;
+    c->object->callable = Global("sklearn._loss._loss", cls);
+    c->object->args = param ? Tuple({Float(*param)}) : Tuple({});
+    return c;
+  }
+
+  /// The target's loss object for a GradientBoosting absolute / Huber / quantile / exponential /
+  /// multinomial loss; the multinomial one also moves the init offset into the first stage.
+  Value* GbLoss(const Obj& o, const Value* held, GbKind kind, std::int64_t k, bool tgt_half) {
+    const Value* held_state = StateOf(held);
+    std::optional<double> alpha, gamma;
+    if (held_state) {
+      alpha = Real(held_state->Get("alpha"));                                   // <= 1.3 Huber / Quantile
+      if (!alpha) alpha = Real(held_state->Get("quantile"));                     // >= 1.4 HuberLoss
+      if (!alpha && kind == GbKind::kQuantile) alpha = CyParam(held_state->Get("closs"));  // >= 1.4 PinballLoss
+      gamma = Real(held_state->Get("gamma"));                                   // <= 1.3 Huber
+      if (!gamma && kind == GbKind::kHuber) gamma = CyParam(held_state->Get("closs"));     // >= 1.4 HuberLoss
+    }
+    if (!alpha) alpha = Real(o.state->Get("alpha"));  // the estimator's parameter, which fit passed on
+    if ((kind == GbKind::kHuber || kind == GbKind::kQuantile) && !alpha) {
+      throw Error::Unsupported(o.path + ": a quantile / Huber gradient boosting loss without its alpha");
+    }
+    if (kind == GbKind::kMultinomial) {
+      if (k < 3) {
+        const Value* n = o.state->Get("n_classes_");
+        if (n && n->kind == Kind::kInt) k = n->integer;
+      }
+      if (k < 3) throw Error::Unsupported(o.path + ": multiclass loss without its class count");
+      ShiftFirstStage(o, k, /*from_symmetric=*/!tgt_half);
+    }
+    const double inf = std::numeric_limits<double>::infinity();
+    if (!tgt_half) {
+      std::string_view name;
+      Value* st = Dict({{"K", Int(kind == GbKind::kMultinomial ? k : 1)}});
+      switch (kind) {
+        case GbKind::kAbsolute: name = "LeastAbsoluteError"; break;
+        case GbKind::kHuber:
+          name = "HuberLossFunction";
+          Set(st, "alpha", Float(*alpha)), Set(st, "gamma", gamma ? static_cast<const Value*>(Float(*gamma)) : None());
+          break;
+        case GbKind::kQuantile:
+          name = "QuantileLossFunction";
+          Set(st, "alpha", Float(*alpha)), Set(st, "percentile", Float(*alpha * 100));  // <= 1.3 __init__: alpha * 100
+          break;
+        case GbKind::kExponential: name = "ExponentialLoss"; break;
+        default: name = "MultinomialDeviance"; break;
+      }
+      return NewObj("sklearn.ensemble._gb_losses", name, st);
+    }
+    if (kind == GbKind::kMultinomial) return HalfLoss(LossKind::kMultinomial, k, false);
+    // >= 1.4 BaseLoss.__init__ plus each class's __init__ (1.4 / 1.9 loss.py); GradientBoosting always
+    // passes a sample_weight array, so constant_hessian is False
+    std::string_view cls, link = "IdentityLink";
+    Value* closs;
+    Value* n_classes = None();
+    Value* y_true = Interval(-inf, inf, false, false);
+    Value* y_pred = Interval(-inf, inf, false, false);
+    bool approx_hessian = true;
+    switch (kind) {
+      case GbKind::kAbsolute: cls = "AbsoluteError", closs = CyLoss("CyAbsoluteError", std::nullopt); break;
+      case GbKind::kHuber: cls = "HuberLoss", closs = CyLoss("CyHuberLoss", gamma.value_or(0.5)); break;
+      case GbKind::kQuantile: cls = "PinballLoss", closs = CyLoss("CyPinballLoss", *alpha); break;
+      default:
+        cls = "ExponentialLoss", closs = CyLoss("CyExponentialLoss", std::nullopt), link = "HalfLogitLink", n_classes = Int(2);
+        y_true = Interval(0, 1, true, true), y_pred = Interval(0, 1, false, false), approx_hessian = false;
+        break;
+    }
+    Value* st = Dict({{"closs", closs}, {"link", NewObj("sklearn._loss.link", link, nullptr)}, {"n_classes", n_classes},
+                      {"approx_hessian", Bool(approx_hessian)}, {"constant_hessian", Bool(false)},
+                      {"interval_y_true", y_true}, {"interval_y_pred", y_pred}});
+    if (kind == GbKind::kHuber) Set(st, "quantile", Float(*alpha));  // HuberLoss keeps it outside Cython
+    if (*target_.sklearn >= Version{1, 9, 0}) Set(st, "xp", None()), Set(st, "device", None());
+    return NewObj("sklearn._loss.loss", cls, st);
+  }
+
+  // Multiclass GradientBoostingClassifier: the raw predictions start from link(p) of init_'s
+  // predict_proba p (clipped to [eps, 1 - eps], eps = float32 eps), then add learning_rate times
+  // each stage's tree leaf. <= 1.3 (MultinomialDeviance.get_init_raw_predictions) links with log p,
+  // >= 1.4 (MultinomialLogit.link) with log(p / gmean(p)), the symmetric multinomial logit. With
+  // the default init_, DummyClassifier(strategy='prior'), p is class_prior_ for every row, so the
+  // two starts differ by a constant per class, d_k = (source link - target link)_k: adding
+  // d_k / learning_rate to every node value of the first-stage tree of class k makes the target
+  // add exactly that (up to rounding) to every row, so decision_function, predict_proba and every
+  // staged output are the source's. init_ 'zero' starts from 0 in every version.
+  void ShiftFirstStage(const Obj& o, std::int64_t k, bool from_symmetric) {
+    const Value* init = o.state->Get("init_");
+    if (init && init->is_text() && init->text == "zero") return;
+    const Value* init_state = StateOf(init);
+    const Value* strategy = init_state ? init_state->Get("strategy") : nullptr;
+    const Value* prior = init_state ? init_state->Get("class_prior_") : nullptr;
+    if (!init || ShortName(init->GlobalPath()) != "DummyClassifier" || !strategy || !strategy->is_text() || strategy->text != "prior") {
+      throw Error::Unsupported(fmt::format(
+          "{}: a multiclass gradient boosting model whose init_ is {} (not DummyClassifier(strategy='prior')): scikit-learn >= 1.4 "
+          "starts the raw predictions from the symmetric multinomial logit of init_'s probabilities, earlier versions from their log, "
+          "and only a constant init_ lets the difference be folded into the first-stage trees",
+          o.path, init ? init->Repr() : "missing"));
+    }
+    if (!prior || prior->kind != Kind::kArray || prior->array->dtype.kind != DTypeKind::kFloat || prior->array->dtype.itemsize != 8 ||
+        prior->array->size() != k) {
+      throw Error::Unsupported(o.path + ".init_: class_prior_ is not a float64 array of one probability per class");
+    }
+    auto lr = Real(o.state->Get("learning_rate"));
+    if (!lr || *lr == 0) throw Error::Unsupported(o.path + ": learning_rate is not a non-zero number");
+    const Value* est = o.state->Get("estimators_");
+    if (!est || est->kind != Kind::kArray || est->array->dtype.kind != DTypeKind::kObject || est->array->ndim() != 2 ||
+        est->array->shape[1] != k || est->array->shape[0] < 1) {
+      throw Error::Unsupported(o.path + ": estimators_ is not an object array of one tree per class per stage");
+    }
+    const double eps = std::ldexp(1.0, -23);  // np.finfo(np.float32).eps
+    std::vector<double> logp(static_cast<std::size_t>(k));
+    double mean = 0;
+    for (std::int64_t c = 0; c < k; ++c) {
+      logp[c] = std::log(std::clamp(prior->array->view<double>()[c], eps, 1 - eps));
+      mean += logp[c];
+    }
+    const double gm = std::exp(mean / static_cast<double>(k));  // scipy.stats.gmean
+    const std::int64_t stages = est->array->shape[0];
+    for (std::int64_t c = 0; c < k; ++c) {
+      double p = std::clamp(prior->array->view<double>()[c], eps, 1 - eps);
+      double symmetric = std::log(p / gm), plain = logp[c];
+      double shift = (from_symmetric ? symmetric - plain : plain - symmetric) / *lr;
+      const Value* tree_est = est->array->objects[static_cast<std::size_t>(est->array->fortran_order ? c * stages : c)];
+      const Value* tree = StateOf(tree_est) ? StateOf(tree_est)->Get("tree_") : nullptr;
+      Value* tree_state = Mut(StateOf(tree));
+      const Value* values = tree_state ? tree_state->Get("values") : nullptr;
+      if (!values || values->kind != Kind::kArray || values->array->dtype.kind != DTypeKind::kFloat || values->array->dtype.itemsize != 8 ||
+          values->array->size() != values->array->shape[0]) {
+        throw Error::Unsupported(fmt::format("{}.estimators_[0, {}]: not a single-output regression tree", o.path, c));
+      }
+      auto out = CopyHeader(*values->array);
+      out->dtype = values->array->dtype;
+      Allocate(out.get(), values->array->nbytes);
+      auto src = values->array->view<double>();
+      auto* dst = reinterpret_cast<double*>(const_cast<std::byte*>(out->data));
+      for (std::size_t i = 0; i < src.size(); ++i) dst[i] = src[i] + shift;
+      Set(tree_state, "values", ArrayValue(out));
+    }
+    Change(o.path, fmt::format("first-stage tree values shifted by (log p - log(p / gmean p)) / learning_rate per class: scikit-learn {} "
+                               "starts the raw predictions from {} of init_'s class prior",
+                               target_.sklearn->Str(), from_symmetric ? "log p" : "the symmetric multinomial logit"));
+  }
+
+  // ---- AdaBoostClassifier: SAMME across 1.4 --------------------------------------------------------
+  //
+  // decision_function is sum_m w_m * vote_m(x) / sum_m w_m (estimator_weights_ w). SAMME's vote for
+  // a sample whose tree m predicts class c was w for c and 0 for the others up to 1.3; from 1.4 it
+  // is w for c and -w/(K-1) for the others (_weight_boosting.py decision_function). SAMME.R (which
+  // < 1.6 offers) instead adds (K-1) (log p - mean log p) of each tree's predict_proba p. A >= 1.4
+  // SAMME model is therefore rebuilt for an older target as SAMME.R whose trees predict, at every
+  // node, p = softmax(u) with u_k = w (1 for the node's predicted class c, -1/(K-1) for the others)
+  // / (K-1): then (K-1)(log p - mean log p) is exactly the new vote (u has mean 0), so the target's
+  // decision_function, predict, predict_proba and staged outputs are the source's. The trees still
+  // predict class c. The other way (a <= 1.3 SAMME model into >= 1.4) has no such rewrite: 1.9 has
+  // only SAMME, whose votes cannot express the old ones with the same estimators.
+  void AdaBoostSamme() {
+    const Version tgt = *target_.sklearn;
+    for (const auto& o : objects_) {
+      if (!o.state || ShortName(o.class_path) != "AdaBoostClassifier" || !o.state->Get("estimators_")) continue;
+      const Version written = WrittenBy(&o);
+      const Value* alg = o.state->Get("algorithm");
+      // 1.6-1.8 hold algorithm='deprecated', 1.9 none: SAMME either way
+      bool samme = written >= Version{1, 6, 0} || !alg || (alg->is_text() && alg->text == "SAMME");
+      bool src_new = written >= Version{1, 4, 0}, tgt_new = tgt >= Version{1, 4, 0};
+      if (!samme || src_new == tgt_new) continue;
+      if (!src_new) {
+        throw Error::Unsupported(fmt::format(
+            "{}: a SAMME AdaBoostClassifier written by scikit-learn {}: from 1.4 a SAMME vote is +w for the predicted class and "
+            "-w/(K-1) for the others (before: +w and 0), so decision_function would become K/(K-1)·d - 1/(K-1) and predict_proba "
+            "would change; scikit-learn {}'s votes cannot express the old ones with the same estimators",
+            o.path, written.Str(), tgt.Str()));
+      }
+      SammeAsSammeR(o);
+    }
+  }
+
+  void SammeAsSammeR(const Obj& o) {
+    const Value* k_value = o.state->Get("n_classes_");
+    const Value* est = o.state->Get("estimators_");
+    const Value* weights = o.state->Get("estimator_weights_");
+    if (!k_value || k_value->kind != Kind::kInt || k_value->integer < 2 || !est || est->kind != Kind::kList || !weights ||
+        weights->kind != Kind::kArray || weights->array->dtype.kind != DTypeKind::kFloat || weights->array->dtype.itemsize != 8 ||
+        weights->array->ndim() != 1 || weights->array->size() < static_cast<std::int64_t>(est->items.size())) {
+      throw Error::Unsupported(o.path + ": AdaBoostClassifier without n_classes_ / a list of estimators_ / float64 estimator_weights_");
+    }
+    const std::int64_t k = k_value->integer;
+    const double km1 = static_cast<double>(k - 1);
+    auto w = weights->array->view<double>();
+    // the steepest vote must keep p above the float64 eps that _samme_proba clips at: scale every
+    // weight alike (decision_function divides by their sum) when a vote would be steeper than e^30
+    double steepest = 0;
+    for (std::size_t m = 0; m < est->items.size(); ++m) steepest = std::max(steepest, std::abs(w[m]) * static_cast<double>(k) / (km1 * km1));
+    const double scale = steepest > 30 ? 30 / steepest : 1.0;
+    for (std::size_t m = 0; m < est->items.size(); ++m) {
+      const Value* e = est->items[m];
+      std::string_view ecls = ShortName(e->GlobalPath());
+      const Value* tree = StateOf(e) ? StateOf(e)->Get("tree_") : nullptr;
+      Value* tree_state = Mut(StateOf(tree));
+      const Value* values = tree_state ? tree_state->Get("values") : nullptr;
+      if ((ecls != "DecisionTreeClassifier" && ecls != "ExtraTreeClassifier") || !values || values->kind != Kind::kArray ||
+          values->array->dtype.kind != DTypeKind::kFloat || values->array->dtype.itemsize != 8 || values->array->ndim() != 3 ||
+          values->array->shape[1] != 1 || values->array->shape[2] != k || values->array->fortran_order) {
+        throw Error::Unsupported(fmt::format("{}.estimators_[{}]: a {} (not a single-output classification tree over the {} classes): "
+                                             "SAMME votes can be rewritten as SAMME.R probabilities only in tree leaves",
+                                             o.path, m, e->Repr(), k));
+      }
+      auto out = CopyHeader(*values->array);
+      out->dtype = values->array->dtype;
+      Allocate(out.get(), values->array->nbytes);
+      auto src = values->array->view<double>();
+      auto* dst = reinterpret_cast<double*>(const_cast<std::byte*>(out->data));
+      const double wm = w[m] * scale;
+      for (std::int64_t r = 0; r < values->array->shape[0]; ++r) {
+        const double* row = &src[static_cast<std::size_t>(r * k)];
+        std::int64_t c = std::max_element(row, row + k) - row;  // the tree's prediction: the first largest
+        // softmax of u_k = wm * (k == c ? 1 : -1/(K-1)) / (K-1), shifted by its largest entry
+        double top = std::max(wm, -wm / km1) / km1, sum = 0;
+        for (std::int64_t j = 0; j < k; ++j) sum += dst[r * k + j] = std::exp(wm * (j == c ? 1.0 : -1.0 / km1) / km1 - top);
+        for (std::int64_t j = 0; j < k; ++j) dst[r * k + j] /= sum;
+      }
+      Set(tree_state, "values", ArrayValue(out));
+    }
+    if (scale != 1.0) {
+      std::vector<double> scaled(w.begin(), w.end());
+      for (double& x : scaled) x *= scale;
+      Set(o.state, "estimator_weights_", Float64Array(scaled));
+    }
+    Set(o.state, "algorithm", Str("SAMME.R"));
+    Change(o.path, fmt::format("SAMME (scikit-learn >= 1.4 votes) -> SAMME.R: every tree node's values set to the softmax that "
+                               "reproduces its vote{}", scale != 1.0 ? fmt::format(" (estimator_weights_ scaled by {})", scale) : ""));
+  }
+
+  // ---- GLMs: PoissonRegressor / GammaRegressor / TweedieRegressor ---------------------------------
+  //
+  // predict is link.inverse(X @ coef_ + intercept_) in every version; only where the link lives
+  // changed. 0.23 (glm.py) holds _family_instance (sklearn._loss.glm_distribution.*Distribution) and
+  // _link_instance (sklearn.linear_model._glm.link.LogLink / IdentityLink); 1.1+ holds _base_loss
+  // (sklearn._loss.loss.HalfPoissonLoss / HalfGammaLoss / HalfTweedieLoss (log link) /
+  // HalfTweedieLossIdentity), whose .link.inverse predict calls. Both are rebuilt from the family
+  // (Poisson power 1, Gamma power 2, Tweedie its power) and the link, as each version's fit does.
+  void Glms() {
+    const bool tgt_loss = *target_.sklearn >= Version{1, 1, 0};
+    for (const auto& o : objects_) {
+      if (!o.state || !o.class_path.starts_with("sklearn.linear_model._glm")) continue;
+      std::string cls(ShortName(o.class_path));
+      if (cls != "PoissonRegressor" && cls != "GammaRegressor" && cls != "TweedieRegressor") continue;
+      const Value* family = o.state->Get("_family_instance");
+      const Value* link_instance = o.state->Get("_link_instance");
+      const Value* base_loss = o.state->Get("_base_loss");
+      // the family's power and whether the link is log (else identity)
+      std::optional<double> power;
+      const Value* power_value = nullptr;  // as the source holds it (int or float), for 0.23 _power
+      bool log_link;
+      if (family && link_instance && !base_loss) {
+        if (tgt_loss == false) continue;
+        const Value* fs = StateOf(family);
+        power_value = fs ? fs->Get("_power") : nullptr;
+        power = Real(power_value);
+        std::string_view link_cls = ShortName(link_instance->GlobalPath());
+        if (!power || (link_cls != "LogLink" && link_cls != "IdentityLink")) {
+          throw Error::Unsupported(fmt::format("{}: a GLM with family {} and link {}: not a Tweedie family with a log or identity link",
+                                               o.path, family->Repr(), link_instance->Repr()));
+        }
+        log_link = link_cls == "LogLink";
+      } else if (base_loss && !family) {
+        if (tgt_loss) continue;
+        std::string_view loss_cls = ShortName(base_loss->GlobalPath());
+        const Value* ls = StateOf(base_loss);
+        if (loss_cls == "HalfPoissonLoss") power = 1, power_value = Int(1);
+        if (loss_cls == "HalfGammaLoss") power = 2, power_value = Int(2);
+        if (loss_cls == "HalfTweedieLoss" || loss_cls == "HalfTweedieLossIdentity") {
+          power_value = o.state->Get("power");  // the parameter fit passed on (float(power) in closs)
+          power = Real(power_value);
+          if (ls && power != CyParam(ls->Get("closs"))) power.reset();
+        }
+        if (!power) throw Error::Unsupported(fmt::format("{}: a GLM with loss {}: no family of scikit-learn {} matches it", o.path,
+                                                         std::string(loss_cls), target_.sklearn->Str()));
+        log_link = loss_cls != "HalfTweedieLossIdentity";
+      } else {
+        continue;
+      }
+      std::erase_if(o.state->entries, [](const auto& e) {
+        return e.first->is_text() && (e.first->text == "_family_instance" || e.first->text == "_link_instance" || e.first->text == "_base_loss");
+      });
+      if (tgt_loss) {
+        Set(o.state, "_base_loss", GlmLoss(cls, *power, log_link));
+        if (cls != "TweedieRegressor") std::erase_if(o.state->entries, [](const auto& e) { return e.first->is_text() && e.first->text == "link"; });
+        Change(o.path, fmt::format("_family_instance / _link_instance -> _base_loss {} (power {}, the same {} link)",
+                                   GlmLossName(cls, log_link), *power, log_link ? "log" : "identity"));
+      } else {
+        Set(o.state, "_family_instance", GlmFamily(cls, *power, power_value));
+        Set(o.state, "_link_instance", NewObj("sklearn.linear_model._glm.link", log_link ? "LogLink" : "IdentityLink", nullptr));
+        if (cls != "TweedieRegressor") Set(o.state, "link", Str("log"));  // 0.23 Poisson/Gamma __init__(link='log')
+        Change(o.path, fmt::format("_base_loss -> _family_instance (power {}) / _link_instance ({} link)", *power, log_link ? "log" : "identity"));
+      }
+    }
+  }
+
+  static std::string_view GlmLossName(std::string_view estimator, bool log_link) {
+    if (estimator == "PoissonRegressor") return "HalfPoissonLoss";
+    if (estimator == "GammaRegressor") return "HalfGammaLoss";
+    return log_link ? "HalfTweedieLoss" : "HalfTweedieLossIdentity";
+  }
+
+  /// 1.1+ _get_loss: PoissonRegressor HalfPoissonLoss, GammaRegressor HalfGammaLoss, TweedieRegressor
+  /// HalfTweedieLoss(power) / HalfTweedieLossIdentity(power); intervals as their __init__ sets them.
+  Value* GlmLoss(std::string_view estimator, double power, bool log_link) {
+    const double inf = std::numeric_limits<double>::infinity();
+    std::string_view cls = GlmLossName(estimator, log_link);
+    bool tweedie = cls.starts_with("HalfTweedie");
+    Value* closs = CyLoss(fmt::format("Cy{}", cls), tweedie ? std::optional<double>(power) : std::nullopt);
+    Value* y_true = power <= 0 ? Interval(-inf, inf, false, false) : power < 2 ? Interval(0, inf, true, false) : Interval(0, inf, false, false);
+    Value* y_pred = log_link || power > 0 ? Interval(0, inf, false, false) : Interval(-inf, inf, false, false);
+    Value* st = Dict({{"closs", closs}, {"link", NewObj("sklearn._loss.link", log_link ? "LogLink" : "IdentityLink", nullptr)},
+                      {"approx_hessian", Bool(false)}, {"constant_hessian", Bool(false)}, {"n_classes", None()},
+                      {"interval_y_true", y_true}, {"interval_y_pred", y_pred}});
+    if (*target_.sklearn >= Version{1, 9, 0}) Set(st, "xp", None()), Set(st, "device", None());
+    return NewObj("sklearn._loss.loss", cls, st);
+  }
+
+  /// 0.23 glm_distribution: {Poisson,Gamma,Tweedie}Distribution with the state its power setter
+  /// leaves: _power and _lower_bound = DistributionBoundary(value, inclusive).
+  Value* GlmFamily(std::string_view estimator, double power, const Value* power_value) {
+    std::string_view cls = estimator == "PoissonRegressor" ? "PoissonDistribution" : estimator == "GammaRegressor" ? "GammaDistribution" : "TweedieDistribution";
+    Value* bound = NewObj("sklearn._loss.glm_distribution", "DistributionBoundary", nullptr);
+    if (power <= 0) {
+      bound->object->args = Tuple({Float(-std::numeric_limits<double>::infinity()), Bool(false)});
+    } else if (power < 1) {
+      throw Error::Unsupported(fmt::format("a Tweedie power {} between 0 and 1 has no distribution in scikit-learn 0.23", power));
+    } else {
+      bound->object->args = Tuple({Int(0), Bool(power < 2)});
+    }
+    return NewObj("sklearn._loss.glm_distribution", cls, Dict({{"_lower_bound", bound}, {"_power", power_value}}));
+  }
+
   // Cython pickles a stateless extension type as __pyx_unpickle_CyX(CyX, checksum, ()) up to 1.4;
-  // 1.9 has no __pyx_unpickle_ for most of them and pickles them as CyX(). Calling the class with
-  // no arguments builds the same object in every version.
+  // 1.9 has no __pyx_unpickle_ for most of them and pickles them as CyX() (CyX(param) for the
+  // parametrised ones, _loss.pyx.tp __reduce__). Calling the class builds the same object in every
+  // version from 1.2 on.
   void CyPickles() {
     for (std::size_t i = 0; i < file_.graph.node_count(); ++i) {
       Value* v = file_.graph.node(i);
@@ -317,12 +736,16 @@ class Porter {
       if (own != env_->resolves.end() && own->second) continue;
       const Value* args = v->object->args;
       if (!args || args->kind != Kind::kTuple || args->items.size() != 3 || args->items[0]->kind != Kind::kGlobal ||
-          args->items[2]->kind != Kind::kTuple || !args->items[2]->items.empty())
+          args->items[2]->kind != Kind::kTuple)
         continue;
+      // a parametrised loss (CyHuberLoss delta, CyPinballLoss quantile, CyHalfTweedieLoss power) pickles
+      // its one double as the state; 1.9 pickles it as CyX(param), which 1.4's constructor also takes
+      const auto& state = args->items[2]->items;
+      if (state.size() > 1 || (state.size() == 1 && state[0]->kind != Kind::kFloat)) continue;
       v->object->callable = args->items[0];
-      v->object->args = Tuple({});
-      Change("file", fmt::format("{}.{}(...) -> {}() (a stateless Cython loss)", std::string(c->text), std::string(c->name),
-                                 std::string(args->items[0]->name)));
+      v->object->args = Tuple(state);
+      Change("file", fmt::format("{}.{}(...) -> {}({}) (a Cython loss)", std::string(c->text), std::string(c->name),
+                                 std::string(args->items[0]->name), state.empty() ? "" : state[0]->Repr()));
     }
   }
 
@@ -562,12 +985,12 @@ class Porter {
       if (!nodes || nodes->kind != Kind::kArray || !nodes->array->dtype.IsStructured()) continue;
       const NdArray& a = *nodes->array;
       bool has8 = a.dtype.Field("missing_go_to_left") != nullptr;
-      if (has8 != target8) {
-        Set(o.state, "nodes", ArrayValue(has8 ? Drop8(a, o.path) : Add8(a)));
-        if (relayout++ == 0) first_relayout = o.path;
-      }
       auto p = parent_of.find(o.object);
       const Obj* parent = p == parent_of.end() ? nullptr : p->second;
+      if (has8 != target8) {
+        Set(o.state, "nodes", ArrayValue(has8 ? Drop8(a, o.path, RandomSplitterFlags(parent)) : Add8(a)));
+        if (relayout++ == 0) first_relayout = o.path;
+      }
       bool classifier = parent && parent->class_path.ends_with("TreeClassifier");
       if (classifier && target_fractions && WrittenBy(parent) < Version{1, 4, 0}) {
         const Value* values = o.state->Get("values");
@@ -616,7 +1039,17 @@ class Porter {
   // that follows the rule carries no learned information; the 7-field tree predicts identically on
   // every finite input, and the target rejects NaN inputs with an error rather than answering
   // differently.
-  std::shared_ptr<NdArray> Drop8(const NdArray& a, const std::string& path) {
+  //
+  // Extra-trees (splitter 'random') written by 1.3-1.5 are the exception: their RandomSplitter never
+  // sets the flag (0 on every node: measured on the 1.4.2 fixtures) and those versions reject NaN
+  // input for them (_classes.py _more_tags: allow_nan only for splitter 'best'; missing-value support
+  // for extra-trees came in 1.6), so their flags carry nothing and are dropped unchecked.
+  bool RandomSplitterFlags(const Obj* tree_estimator) const {
+    const Value* splitter = tree_estimator && tree_estimator->state ? tree_estimator->state->Get("splitter") : nullptr;
+    return splitter && splitter->is_text() && splitter->text == "random" && WrittenBy(tree_estimator) < Version{1, 6, 0};
+  }
+
+  std::shared_ptr<NdArray> Drop8(const NdArray& a, const std::string& path, bool meaningless_flags) {
     const DTypeField* m = a.dtype.Field("missing_go_to_left");
     const DTypeField* left = a.dtype.Field("left_child");
     const DTypeField* right = a.dtype.Field("right_child");
@@ -638,7 +1071,7 @@ class Porter {
       std::memcpy(&left_child, rec + left->offset, 8);
       std::memcpy(&right_child, rec + right->offset, 8);
       auto go_left = static_cast<std::uint8_t>(rec[m->offset]);
-      if (left_child >= 0 && right_child >= 0 && left_child < n && right_child < n) {
+      if (!meaningless_flags && left_child >= 0 && right_child >= 0 && left_child < n && right_child < n) {
         std::int64_t nl, nr;
         std::memcpy(&nl, a.data + left_child * a.dtype.itemsize + count->offset, 8);
         std::memcpy(&nr, a.data + right_child * a.dtype.itemsize + count->offset, 8);
@@ -654,7 +1087,13 @@ class Porter {
     return out;
   }
 
+  // 7 -> 8 fields: a tree from before 1.3 never saw missing values, so each split node gets the
+  // flag the 1.3+ splitters record for a node without them: n_left > n_right (_splitter.pyx; for
+  // extra-trees from 1.6). A learned-looking flag would also make the doctor think it saw NaN.
   std::shared_ptr<NdArray> Add8(const NdArray& a) {
+    const DTypeField* left = a.dtype.Field("left_child");
+    const DTypeField* right = a.dtype.Field("right_child");
+    const DTypeField* count = a.dtype.Field("n_node_samples");
     auto out = CopyHeader(a);
     out->dtype = a.dtype;
     std::int64_t old = a.dtype.itemsize;
@@ -669,7 +1108,18 @@ class Porter {
     std::int64_t n = a.size();
     Allocate(out.get(), static_cast<std::size_t>(n * out->dtype.itemsize));
     auto* dst = const_cast<std::byte*>(out->data);
-    for (std::int64_t i = 0; i < n; ++i) std::memcpy(dst + i * out->dtype.itemsize, a.data + i * old, static_cast<std::size_t>(old));
+    for (std::int64_t i = 0; i < n; ++i) {
+      std::byte* rec = dst + i * out->dtype.itemsize;
+      std::memcpy(rec, a.data + i * old, static_cast<std::size_t>(old));
+      if (!left || !right || !count || left->type.itemsize != 8 || right->type.itemsize != 8 || count->type.itemsize != 8) continue;
+      std::int64_t l, r, nl, nr;
+      std::memcpy(&l, rec + left->offset, 8);
+      std::memcpy(&r, rec + right->offset, 8);
+      if (l < 0 || r < 0 || l >= n || r >= n) continue;
+      std::memcpy(&nl, a.data + l * old + count->offset, 8);
+      std::memcpy(&nr, a.data + r * old + count->offset, 8);
+      rec[f.offset] = std::byte{nl > nr ? std::uint8_t{1} : std::uint8_t{0}};
+    }
     return out;
   }
 
@@ -1036,6 +1486,10 @@ class Porter {
       if (v && v->kind == Kind::kInt) return v->integer;
       return std::nullopt;
     };
+    auto glm_features = [this, get](const Obj& o) -> const Value* {
+      const Value* c = get(o, "coef_");
+      return c && c->kind == Kind::kArray && c->array->ndim() == 1 ? Int(c->array->shape[0]) : nullptr;
+    };
     attr_rules_ = {
         // removed hyperparameters an older target still holds; the value reproduces what the newer
         // model did (it never had them).
@@ -1058,8 +1512,8 @@ class Porter {
         {"*", "iid", text("deprecated"), "0.23 BaseSearchCV: iid read in fit only"},
         {"IsolationForest", "behaviour", text("deprecated"), "0.23 IsolationForest: behaviour read in fit only"},
         {"AdaBoostClassifier", "algorithm", [this, tgt](const Obj&) -> const Value* { return tgt >= Version{1, 4, 0} ? Str("SAMME") : nullptr; },
-         "1.9 always applies SAMME; older targets default to SAMME.R, so the value must be SAMME. Verified live into 1.4; "
-         "into 1.2 the probabilities differ (SAMME's predict_proba changed in 1.4), so no derivation there"},
+         "1.9 always applies SAMME; 1.4-1.5 default to SAMME.R, so the value must be SAMME. Into < 1.4 (whose SAMME votes "
+         "differ) AdaBoostSamme rewrites the model as SAMME.R"},
         {"*", "presort", text("deprecated"), "0.23 BaseDecisionTree: presort read in fit only ('deprecated' default)"},
         // hyperparameters added after the model was written (real files of 0.18-0.21 in the wild corpus);
         // the default is what the older model did
@@ -1150,6 +1604,10 @@ class Porter {
          "1.1-1.2 renamed loss_ (the same _gb_losses object) to _loss"},
         {"GradientBoostingRegressor", "_loss", [tgt, get](const Obj& o) -> const Value* { return tgt < Version{1, 3, 0} ? get(o, "loss_") : nullptr; },
          "1.1-1.2 renamed loss_ (the same _gb_losses object) to _loss"},
+        {"GradientBoostingClassifier", "loss_", [tgt, get](const Obj& o) -> const Value* { return tgt < Version{1, 0, 0} ? get(o, "_loss") : nullptr; },
+         "0.23 name of the same _gb_losses object (1.1-1.3 _loss)"},
+        {"GradientBoostingRegressor", "loss_", [tgt, get](const Obj& o) -> const Value* { return tgt < Version{1, 0, 0} ? get(o, "_loss") : nullptr; },
+         "0.23 name of the same _gb_losses object (1.1-1.3 _loss)"},
         {"GradientBoostingClassifier", "oob_scores_", {}, "1.3+ fit: only with subsample < 1; predict never reads it"},
         {"GradientBoostingRegressor", "oob_scores_", {}, "1.3+ fit: only with subsample < 1; predict never reads it"},
         {"GradientBoostingClassifier", "oob_score_", {}, "1.3+ fit: only with subsample < 1; predict never reads it"},
@@ -1244,6 +1702,27 @@ class Porter {
         {"OrdinalEncoder", "handle_unknown", text("error"), "0.24+ default; 0.23 always raised on unknown categories"},
         {"OrdinalEncoder", "unknown_value", none, "0.24+ default with handle_unknown='error'"},
         {"GradientBoostingClassifier", "_n_classes", copy("n_classes_"), "1.1-1.2: the same count"},
+        {"GradientBoostingRegressor", "n_classes_", integer(1), "0.23 GradientBoostingRegressor._validate_y: always 1"},
+        {"IsolationForest", "_average_path_length_per_tree", [this](const Obj& o) { return IforestPerTree(o, /*average=*/true); },
+         "1.3+ fit: per tree, _average_path_length(tree_.n_node_samples)"},
+        {"IsolationForest", "_decision_path_lengths", [this](const Obj& o) { return IforestPerTree(o, /*average=*/false); },
+         "1.3+ fit: per tree, tree_.compute_node_depths() (the root at depth 1)"},
+        {"RandomTreesEmbedding", "_n_features_out", [this, get](const Obj& o) -> const Value* {
+           // 1.0+ fit_transform: the one-hot output width = one column per leaf category (no drop)
+           const Value* enc = StateOf(get(o, "one_hot_encoder_"));
+           const Value* cats = enc ? enc->Get("categories_") : nullptr;
+           const Value* drop = enc ? enc->Get("drop_idx_") : nullptr;
+           if (!cats || (cats->kind != Kind::kList && cats->kind != Kind::kTuple) || (drop && !drop->is_none())) return nullptr;
+           std::int64_t n = 0;
+           for (const Value* c : cats->items) {
+             if (c->kind != Kind::kArray || c->array->ndim() != 1) return nullptr;
+             n += c->array->size();
+           }
+           return Int(n);
+         }, "1.0+ fit_transform: one_hot_encoder_ output width, the sum of its categories_ sizes"},
+        {"PoissonRegressor", "n_features_in_", glm_features, "0.24+ fit: X.shape[1] = len(coef_)"},
+        {"GammaRegressor", "n_features_in_", glm_features, "0.24+ fit: X.shape[1] = len(coef_)"},
+        {"TweedieRegressor", "n_features_in_", glm_features, "0.24+ fit: X.shape[1] = len(coef_)"},
         {"KernelPCA", "gamma_", [this, get](const Obj& o) -> const Value* {
            const Value* g = get(o, "gamma");
            if (g && (g->kind == Kind::kFloat || g->kind == Kind::kInt)) return g;
@@ -1897,6 +2376,59 @@ class Porter {
     std::int64_t n = NmfFeatures(o);
     if (!alpha_w || n <= 0) return nullptr;
     return Float(static_cast<double>(n) * *alpha_w);
+  }
+
+  // ---- IsolationForest ----------------------------------------------------------------------------
+  //
+  // 1.3+ IsolationForest.fit precomputes, per tree and per node, what score_samples used to compute
+  // from the leaf each sample lands in (<= 1.2: decision_path length + _average_path_length of the
+  // leaf's n_node_samples): _decision_path_lengths (int64 node depths, the root at 1:
+  // Tree.compute_node_depths) and _average_path_length_per_tree (float64: 0 for n <= 1, 1 for n = 2,
+  // else 2 (ln(n - 1) + Euler's gamma) - 2 (n - 1) / n: _iforest.py _average_path_length). Both
+  // are tuples with one array per estimators_ tree.
+  const Value* IforestPerTree(const Obj& o, bool average) {
+    const Value* est = o.state->Get("estimators_");
+    if (!est || est->kind != Kind::kList) return nullptr;
+    Value* out = file_.graph.New(Kind::kTuple);
+    for (const Value* e : est->items) {
+      const Value* tree = StateOf(e) ? StateOf(e)->Get("tree_") : nullptr;
+      const Value* nodes = StateOf(tree) ? StateOf(tree)->Get("nodes") : nullptr;
+      if (!nodes || nodes->kind != Kind::kArray || !nodes->array->dtype.IsStructured()) return nullptr;
+      const NdArray& a = *nodes->array;
+      const DTypeField* left = a.dtype.Field("left_child");
+      const DTypeField* right = a.dtype.Field("right_child");
+      const DTypeField* count = a.dtype.Field("n_node_samples");
+      if (!left || !right || !count || left->type.itemsize != 8 || right->type.itemsize != 8 || count->type.itemsize != 8) return nullptr;
+      const std::int64_t n = a.size();
+      auto field = [&](std::int64_t i, const DTypeField* f) {
+        std::int64_t v;
+        std::memcpy(&v, a.data + i * a.dtype.itemsize + f->offset, 8);
+        return v;
+      };
+      auto arr = std::make_shared<NdArray>();
+      arr->shape = {n};
+      Allocate(arr.get(), static_cast<std::size_t>(n) * 8);
+      if (average) {
+        arr->dtype = DType{};  // <f8
+        auto* d = reinterpret_cast<double*>(const_cast<std::byte*>(arr->data));
+        for (std::int64_t i = 0; i < n; ++i) {
+          double s = static_cast<double>(field(i, count));
+          d[i] = s <= 1 ? 0.0 : s == 2 ? 1.0 : 2.0 * (std::log(s - 1.0) + 0.5772156649015329) - 2.0 * (s - 1.0) / s;
+        }
+      } else {
+        if (!ParseDTypeStr("<i8", &arr->dtype)) return nullptr;
+        auto* d = reinterpret_cast<std::int64_t*>(const_cast<std::byte*>(arr->data));
+        if (n > 0) d[0] = 1;
+        for (std::int64_t i = 0; i < n; ++i) {  // children follow their parent in node order
+          std::int64_t l = field(i, left), r = field(i, right);
+          if (l < 0) continue;
+          if (l <= i || r <= i || l >= n || r >= n) return nullptr;
+          d[l] = d[r] = d[i] + 1;
+        }
+      }
+      out->items.push_back(ArrayValue(arr));
+    }
+    return out;
   }
 
   // SGDClassifier: loss 'log' was renamed 'log_loss' in 1.1 and removed in 1.3.

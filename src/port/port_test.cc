@@ -2,6 +2,8 @@
 // edited copies of them (refusals).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -653,6 +655,288 @@ TEST(PortMisc, OneHotEncoderOutputWidthsWithDrop) {
   widths.clear();
   for (const Value* v : Key(g, "_n_features_outs")->items) widths.push_back(v->integer);
   EXPECT_EQ(widths, (std::vector<std::int64_t>{3, 3, 5}));
+}
+
+// ---- GradientBoosting losses ----------------------------------------------------------------------
+
+double Num(const Value* v) { return v->kind == Kind::kArray ? v->array->view<double>()[0] : v->real; }  // float or numpy scalar
+
+const Value* LossOf(const ModelFile& f) {
+  const Value* st = f.graph.root->State();
+  return st->Get("_loss") ? st->Get("_loss") : st->Get("loss_");
+}
+
+TEST(Port, GradientBoostingHuberAndQuantileKeepTheirParameters) {
+  {  // <= 1.3 HuberLossFunction(alpha, gamma) -> 1.4 HuberLoss(quantile=alpha, CyHuberLoss(delta=gamma))
+    ModelFile f = Read("1.2.1", "GradientBoostingRegressor_huber");
+    double gamma = Num(LossOf(f)->State()->Get("gamma"));
+    EXPECT_GT(gamma, 1.0);
+    Port(f, Target::Parse("sklearn=1.4.2"));
+    const Value* loss = LossOf(f);
+    EXPECT_EQ(loss->GlobalPath(), "sklearn._loss.loss.HuberLoss");
+    EXPECT_EQ(loss->State()->Get("quantile")->real, 0.9);
+    const Value* closs = loss->State()->Get("closs");
+    EXPECT_EQ(closs->GlobalPath(), "sklearn._loss._loss.CyHuberLoss");
+    ASSERT_EQ(closs->object->args->items.size(), 1u);
+    EXPECT_EQ(closs->object->args->items[0]->real, gamma);
+    EXPECT_EQ(loss->State()->Get("link")->GlobalPath(), "sklearn._loss.link.IdentityLink");
+  }
+  {  // and back: 1.9 HuberLoss -> <= 1.3 HuberLossFunction
+    ModelFile f = Read("1.9.0", "GradientBoostingRegressor_huber");
+    double delta = LossOf(f)->State()->Get("closs")->object->args->items[0]->real;
+    Port(f, Target::Parse("sklearn=1.2.1,numpy=2.2.0"));
+    const Value* loss = LossOf(f);
+    EXPECT_EQ(loss->GlobalPath(), "sklearn.ensemble._gb_losses.HuberLossFunction");
+    EXPECT_EQ(loss->State()->Get("alpha")->real, 0.9);
+    EXPECT_EQ(Num(loss->State()->Get("gamma")), delta);
+  }
+  {  // 1.4 pickles CyHuberLoss as __pyx_unpickle_CyHuberLoss(cls, checksum, (delta,)), which 1.9 lacks
+    ModelFile f = Read("1.4.2", "GradientBoostingRegressor_huber");
+    PortReport r = Port(f, Target::Parse("sklearn=1.9.0"));
+    const Value* closs = LossOf(f)->State()->Get("closs");
+    EXPECT_EQ(closs->GlobalPath(), "sklearn._loss._loss.CyHuberLoss");
+    ASSERT_EQ(closs->object->args->items.size(), 1u);
+    EXPECT_EQ(closs->object->args->items[0]->kind, Kind::kFloat);
+  }
+  {  // quantile: 1.9 PinballLoss keeps alpha in CyPinballLoss.quantile; <= 1.3 alpha and percentile
+    ModelFile f = Read("1.9.0", "GradientBoostingRegressor_quantile");
+    Port(f, Target::Parse("sklearn=0.23.2,numpy=2.2.0"));
+    const Value* loss = LossOf(f);
+    EXPECT_EQ(loss->GlobalPath(), "sklearn.ensemble._gb_losses.QuantileLossFunction");
+    EXPECT_EQ(loss->State()->Get("alpha")->real, 0.9);
+    EXPECT_EQ(loss->State()->Get("percentile")->real, 90.0);
+  }
+  {  // absolute error: 'lad' is the name before 1.0
+    ModelFile f = Read("1.2.1", "GradientBoostingRegressor_absolute_error");
+    Port(f, Target::Parse("sklearn=0.23.2,numpy=2.2.0"));
+    EXPECT_EQ(LossOf(f)->GlobalPath(), "sklearn.ensemble._gb_losses.LeastAbsoluteError");
+    EXPECT_EQ(f.graph.root->State()->Get("loss")->text, "lad");
+  }
+}
+
+TEST(Port, GradientBoostingExponentialLossKeepsItsHalfLogit) {
+  ModelFile f = Read("0.23.2", "GradientBoostingClassifier_exponential");
+  Port(f, Target::Parse("sklearn=1.9.0"));
+  const Value* loss = LossOf(f);
+  EXPECT_EQ(loss->GlobalPath(), "sklearn._loss.loss.ExponentialLoss");
+  EXPECT_EQ(loss->State()->Get("link")->GlobalPath(), "sklearn._loss.link.HalfLogitLink");
+  EXPECT_EQ(loss->State()->Get("n_classes")->integer, 2);
+  EXPECT_EQ(loss->State()->Get("closs")->GlobalPath(), "sklearn._loss._loss.CyExponentialLoss");
+}
+
+// The per-class offset between log p (<= 1.3) and the symmetric logit (>= 1.4) moves into the
+// first-stage trees: every node value of estimators_[0, k] shifts by the same amount.
+std::vector<double> StageZeroShift(const std::string& version, const std::string& target) {
+  ModelFile before = Read(version, "GradientBoostingClassifier_multiclass");
+  ModelFile f = Read(version, "GradientBoostingClassifier_multiclass");
+  PortReport r = Port(f, Target::Parse(target));
+  EXPECT_TRUE(Has(r, "first-stage tree values shifted"));
+  auto values = [](const ModelFile& m, std::size_t i) {
+    const Value* est = m.graph.root->State()->Get("estimators_");
+    return est->array->objects[i]->State()->Get("tree_")->State()->Get("values")->array->view<double>();
+  };
+  std::vector<double> shifts;
+  for (std::size_t c = 0; c < 3; ++c) {
+    auto a = values(before, c), b = values(f, c);
+    double shift = b[0] - a[0];
+    for (std::size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(b[i] - a[i], shift, 1e-12);
+    shifts.push_back(shift);
+  }
+  auto later_a = values(before, 3), later_b = values(f, 3);  // the second stage is untouched
+  for (std::size_t i = 0; i < later_a.size(); ++i) EXPECT_EQ(later_a[i], later_b[i]);
+  return shifts;
+}
+
+TEST(Port, MulticlassGradientBoostingMovesTheInitOffsetIntoTheFirstStage) {
+  ModelFile f = Read("1.2.1", "GradientBoostingClassifier_multiclass");
+  const auto prior = f.graph.root->State()->Get("init_")->State()->Get("class_prior_")->array->view<double>();
+  double lr = f.graph.root->State()->Get("learning_rate")->real;
+  double mean_log = (std::log(prior[0]) + std::log(prior[1]) + std::log(prior[2])) / 3;
+  // old -> new: the target starts from log p - mean log p, so the trees add mean log p
+  for (double s : StageZeroShift("1.2.1", "sklearn=1.9.0")) EXPECT_NEAR(s, mean_log / lr, 1e-12);
+  // new -> old: the reverse
+  for (double s : StageZeroShift("1.9.0", "sklearn=1.2.1,numpy=2.2.0")) EXPECT_NEAR(s, -mean_log / lr, 1e-12);
+  Port(f, Target::Parse("sklearn=1.4.2"));
+  EXPECT_EQ(f.graph.root->State()->Get("n_trees_per_iteration_")->integer, 3);
+  EXPECT_EQ(LossOf(f)->GlobalPath(), "sklearn._loss.loss.HalfMultinomialLoss");
+}
+
+TEST(Port, MulticlassGradientBoostingWithAPerRowInitIsRefused) {
+  ModelFile f = Read("1.2.1", "GradientBoostingClassifier_multiclass");
+  Value* init_state = const_cast<Value*>(f.graph.root->State()->Get("init_")->State());
+  for (auto& [k, v] : init_state->entries) {
+    if (k->text == "strategy") const_cast<Value*>(v)->text = "stratified";
+  }
+  std::string why = Refusal(f, "sklearn=1.4.2");
+  EXPECT_NE(why.find("not DummyClassifier(strategy='prior')"), std::string::npos) << why;
+}
+
+
+// ---- GLMs ---------------------------------------------------------------------------------------
+
+TEST(Port, GlmFamilyAndLinkBecomeTheBaseLossAndBack) {
+  {  // 0.23 TweedieDistribution(power 1.5) + LogLink -> HalfTweedieLoss(CyHalfTweedieLoss(1.5)) with a LogLink
+    ModelFile f = Read("0.23.2", "TweedieRegressor");
+    PortReport r = Port(f, Target::Parse("sklearn=1.9.0"));
+    const Value* st = f.graph.root->State();
+    EXPECT_EQ(st->Get("_family_instance"), nullptr);
+    EXPECT_EQ(st->Get("_link_instance"), nullptr);
+    const Value* loss = st->Get("_base_loss");
+    ASSERT_NE(loss, nullptr);
+    EXPECT_EQ(loss->GlobalPath(), "sklearn._loss.loss.HalfTweedieLoss");
+    EXPECT_EQ(loss->State()->Get("link")->GlobalPath(), "sklearn._loss.link.LogLink");
+    const Value* closs = loss->State()->Get("closs");
+    EXPECT_EQ(closs->GlobalPath(), "sklearn._loss._loss.CyHalfTweedieLoss");
+    EXPECT_EQ(closs->object->args->items[0]->real, 1.5);
+    EXPECT_EQ(st->Get("n_features_in_")->integer, 6);
+  }
+  {  // 0.23 Poisson: HalfPoissonLoss, and 1.x PoissonRegressor has no link parameter
+    ModelFile f = Read("0.23.2", "PoissonRegressor");
+    Port(f, Target::Parse("sklearn=1.2.1"));
+    EXPECT_EQ(f.graph.root->State()->Get("_base_loss")->GlobalPath(), "sklearn._loss.loss.HalfPoissonLoss");
+    EXPECT_EQ(f.graph.root->State()->Get("link"), nullptr);
+  }
+  {  // 1.4 HalfGammaLoss -> 0.23 GammaDistribution (power 2, lower bound 0 exclusive) + LogLink, link='log'
+    ModelFile f = Read("1.4.2", "GammaRegressor");
+    Port(f, Target::Parse("sklearn=0.23.2"));
+    const Value* st = f.graph.root->State();
+    EXPECT_EQ(st->Get("_base_loss"), nullptr);
+    const Value* family = st->Get("_family_instance");
+    ASSERT_NE(family, nullptr);
+    EXPECT_EQ(family->GlobalPath(), "sklearn._loss.glm_distribution.GammaDistribution");
+    EXPECT_EQ(family->State()->Get("_power")->integer, 2);
+    const Value* bound = family->State()->Get("_lower_bound");
+    EXPECT_EQ(bound->GlobalPath(), "sklearn._loss.glm_distribution.DistributionBoundary");
+    EXPECT_EQ(bound->object->args->items[0]->integer, 0);
+    EXPECT_FALSE(bound->object->args->items[1]->boolean);
+    EXPECT_EQ(st->Get("_link_instance")->GlobalPath(), "sklearn.linear_model._glm.link.LogLink");
+    EXPECT_EQ(st->Get("link")->text, "log");
+  }
+  {  // 1.2 pickles CyHalfTweedieLoss as __pyx_unpickle_CyHalfTweedieLoss(cls, checksum, (power,)), which 1.9 lacks
+    ModelFile f = Read("1.2.1", "TweedieRegressor");
+    Port(f, Target::Parse("sklearn=1.9.0"));
+    const Value* closs = f.graph.root->State()->Get("_base_loss")->State()->Get("closs");
+    EXPECT_EQ(closs->GlobalPath(), "sklearn._loss._loss.CyHalfTweedieLoss");
+    ASSERT_EQ(closs->object->args->items.size(), 1u);
+    EXPECT_EQ(closs->object->args->items[0]->real, 1.5);
+  }
+}
+
+
+// ---- IsolationForest / RandomTreesEmbedding / extra-trees -----------------------------------------
+
+TEST(Port, IsolationForestGetsItsPerTreePathLengths) {
+  ModelFile f = Read("1.2.1", "IsolationForest");
+  PortReport r = Port(f, Target::Parse("sklearn=1.9.0"));
+  const Value* st = f.graph.root->State();
+  const Value* avg = st->Get("_average_path_length_per_tree");
+  const Value* depth = st->Get("_decision_path_lengths");
+  ASSERT_NE(avg, nullptr);
+  ASSERT_NE(depth, nullptr);
+  const Value* est = st->Get("estimators_");
+  ASSERT_EQ(avg->items.size(), est->items.size());
+  ASSERT_EQ(depth->items.size(), est->items.size());
+  // tree 0, against its nodes: the root at depth 1, children one deeper; c(n) of each node's samples
+  const NdArray& nodes = *est->items[0]->State()->Get("tree_")->State()->Get("nodes")->array;
+  const NdArray& a = *avg->items[0]->array;
+  const NdArray& d = *depth->items[0]->array;
+  ASSERT_EQ(a.size(), nodes.size());
+  EXPECT_EQ(d.dtype.kind, DTypeKind::kInt);
+  auto field = [&](std::int64_t i, const char* name) {
+    std::int64_t v;
+    std::memcpy(&v, nodes.data + i * nodes.dtype.itemsize + nodes.dtype.Field(name)->offset, 8);
+    return v;
+  };
+  EXPECT_EQ(d.view<std::int64_t>()[0], 1);
+  for (std::int64_t i = 0; i < nodes.size(); ++i) {
+    std::int64_t l = field(i, "left_child");
+    if (l >= 0) EXPECT_EQ(d.view<std::int64_t>()[l], d.view<std::int64_t>()[i] + 1);
+    double n = static_cast<double>(field(i, "n_node_samples"));
+    double want = n <= 1 ? 0 : n == 2 ? 1 : 2 * (std::log(n - 1) + 0.5772156649015329) - 2 * (n - 1) / n;
+    EXPECT_DOUBLE_EQ(a.view<double>()[i], want);
+  }
+}
+
+TEST(Port, RandomTreesEmbeddingOutputWidthFromItsEncoder) {
+  ModelFile f = Read("0.23.2", "RandomTreesEmbedding");
+  Port(f, Target::Parse("sklearn=1.4.2"));
+  const Value* st = f.graph.root->State();
+  std::int64_t want = 0;
+  for (const Value* c : st->Get("one_hot_encoder_")->State()->Get("categories_")->items) want += c->array->size();
+  ASSERT_NE(st->Get("_n_features_out"), nullptr);
+  EXPECT_EQ(st->Get("_n_features_out")->integer, want);
+}
+
+TEST(Port, ExtraTreesFromBefore16DropTheirUnsetNanFlags) {
+  // 1.3-1.5's RandomSplitter leaves missing_go_to_left 0 everywhere (no NaN support for extra-trees):
+  // not a learned direction, so 8 -> 7 fields is not refused
+  ModelFile f = Read("1.4.2", "IsolationForest");
+  PortReport r = Port(f, Target::Parse("sklearn=1.2.1"));
+  EXPECT_TRUE(Has(r, "8 -> 7 fields"));
+  // a best-splitter tree with the same flags is still refused (DecisionTreeRegressor_nan_edge learned them)
+  ModelFile g = Read("1.4.2", "DecisionTreeRegressor_nan_edge");
+  EXPECT_NE(Refusal(g, "sklearn=1.2.1").find("fitted with missing values"), std::string::npos);
+}
+
+TEST(Port, SevenFieldTreesGetTheFlagOfANodeWithoutMissingValues) {
+  ModelFile f = Read("1.2.1", "RandomTreesEmbedding");
+  PortReport r = Port(f, Target::Parse("sklearn=1.4.2"));  // refused before: the doctor took 0 flags for learned ones
+  const NdArray& nodes = *f.graph.root->State()->Get("estimators_")->items[0]->State()->Get("tree_")->State()->Get("nodes")->array;
+  auto field = [&](std::int64_t i, const char* name) {
+    std::int64_t v;
+    std::memcpy(&v, nodes.data + i * nodes.dtype.itemsize + nodes.dtype.Field(name)->offset, 8);
+    return v;
+  };
+  const std::int64_t flag = nodes.dtype.Field("missing_go_to_left")->offset;
+  for (std::int64_t i = 0; i < nodes.size(); ++i) {
+    std::int64_t l = field(i, "left_child"), rc = field(i, "right_child");
+    bool go_left = std::to_integer<int>(nodes.data[i * nodes.dtype.itemsize + flag]) != 0;
+    if (l < 0) EXPECT_FALSE(go_left);
+    else EXPECT_EQ(go_left, field(l, "n_node_samples") > field(rc, "n_node_samples"));
+  }
+}
+
+
+// ---- AdaBoostClassifier -------------------------------------------------------------------------
+
+TEST(Port, AdaBoostSammeBecomesSammeRWithTheSameVotes) {
+  ModelFile before = Read("1.9.0", "AdaBoostClassifier_multiclass_str");
+  ModelFile f = Read("1.9.0", "AdaBoostClassifier_multiclass_str");
+  PortReport r = Port(f, Target::Parse("sklearn=1.2.1"));
+  EXPECT_TRUE(Has(r, "SAMME.R"));
+  const Value* st = f.graph.root->State();
+  EXPECT_EQ(st->Get("algorithm")->text, "SAMME.R");
+  const std::int64_t k = st->Get("n_classes_")->integer;
+  ASSERT_EQ(k, 3);
+  auto w = st->Get("estimator_weights_")->array->view<double>();
+  const Value* est = st->Get("estimators_");
+  for (std::size_t m = 0; m < est->items.size(); ++m) {
+    auto values = [&](const ModelFile& g) {
+      return g.graph.root->State()->Get("estimators_")->items[m]->State()->Get("tree_")->State()->Get("values")->array->view<double>();
+    };
+    auto old_v = values(before), new_v = values(f);
+    for (std::size_t row = 0; row * k < old_v.size(); ++row) {
+      const double* o = &old_v[row * k];
+      const double* n = &new_v[row * k];
+      std::int64_t c = std::max_element(o, o + k) - o;
+      EXPECT_EQ(std::max_element(n, n + k) - n, c);  // the tree still predicts its class
+      double mean_log = 0;
+      for (std::int64_t j = 0; j < k; ++j) mean_log += std::log(n[j]) / k;
+      for (std::int64_t j = 0; j < k; ++j) {  // SAMME.R's term = the >= 1.4 SAMME vote
+        double vote = j == c ? w[m] : -w[m] / (k - 1);
+        EXPECT_NEAR((k - 1) * (std::log(n[j]) - mean_log), vote, 1e-12);
+      }
+    }
+  }
+}
+
+TEST(Port, AdaBoostSammeFromBefore14IsRefusedAcross14) {
+  ModelFile f = Read("1.2.1", "AdaBoostClassifier_binary");
+  for (auto& [key, v] : const_cast<Value*>(f.graph.root->State())->entries) {
+    if (key->text == "algorithm") const_cast<Value*>(v)->text = "SAMME";
+  }
+  std::string why = Refusal(f, "sklearn=1.4.2");
+  EXPECT_NE(why.find("a SAMME AdaBoostClassifier written by scikit-learn 1.2.1"), std::string::npos) << why;
 }
 
 }  // namespace
