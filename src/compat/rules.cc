@@ -413,6 +413,28 @@ void StateLayouts(const CheckContext& c, std::vector<Finding>* out) {
 }
 
 // Known silent changes: the file loads and runs in the target, with different numbers.
+// Behaviour the source model was configured for that the target cannot express: it loads and
+// predicts the same on ordinary rows, but raises on the rows the option was for, so no port is
+// faithful. OrdinalEncoder(handle_unknown='use_encoded_value') arrived in 0.24 (0.23 _encoders.py:
+// OrdinalEncoder.transform always raises on unknown categories).
+void LostOptions(const CheckContext& c, std::vector<Finding>* out) {
+  if (!c.target.sklearn) return;
+  for (const auto& o : c.objects) {
+    const Value* state = o.object->State();
+    if (!state || state->kind != Kind::kDict || !o.class_path.ends_with(".OrdinalEncoder") || !IsFitted(*state)) continue;
+    const Value* unknown = state->Get("handle_unknown");
+    if (unknown && unknown->is_text() && unknown->text == "use_encoded_value" && *c.target.sklearn < Version{0, 24, 0}) {
+      const Value* value = state->Get("unknown_value");
+      std::string code = value && value->kind == Kind::kInt ? std::to_string(value->integer) : value && value->kind == Kind::kFloat ? "NaN" : "unknown_value";
+      out->push_back(Make(Verdict::kPredictFails, o.path, "scikit-learn 0.24: OrdinalEncoder(handle_unknown='use_encoded_value')",
+                          fmt::format("the encoder maps unknown categories to {}; scikit-learn {}'s OrdinalEncoder has no such option and "
+                                      "raises on them (ValueError: Found unknown categories)",
+                                      code, c.target.sklearn->Str()),
+                          "no faithful port: needs scikit-learn >= 0.24 (skbridge predict serves it as trained)", false));
+    }
+  }
+}
+
 void SilentChanges(const CheckContext& c, std::vector<Finding>* out) {
   if (!c.target.sklearn) return;
   for (const auto& o : c.objects) {
@@ -529,6 +551,7 @@ const std::vector<RuleEntry>& Rules() {
       {"tree-node-layout", "tree node fields (7 before 1.3, 8 after)", &TreeNodeLayout},
       {"state-attributes", "attributes the target's estimators expect", &StateAttributes},
       {"state-layouts", "state layouts that load but break a method of the target", &StateLayouts},
+      {"lost-options", "options the model was configured with that the target lacks", &LostOptions},
       {"silent-changes", "known behaviour changes that keep loading", &SilentChanges},
   };
   return kRules;
