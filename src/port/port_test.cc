@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <map>
+#include <vector>
 
 #include "skbridge/error.h"
 #include "skbridge/port.h"
@@ -160,6 +162,68 @@ TEST(Port, DerivesRenamedAndNewAttributes) {
     ASSERT_EQ(outs->items.size(), cats->items.size());
     for (std::size_t i = 0; i < cats->items.size(); ++i) EXPECT_EQ(outs->items[i]->integer, cats->items[i]->array->size());
     EXPECT_EQ(st->Get("_missing_indices")->kind, Kind::kDict);
+  }
+}
+
+// {name: [indices]} of a ported ColumnTransformer's _transformer_to_input_indices.
+std::map<std::string, std::vector<std::int64_t>> InputIndices(const Value* ct) {
+  std::map<std::string, std::vector<std::int64_t>> out;
+  const Value* d = ct->State()->Get("_transformer_to_input_indices");
+  if (!d) return out;
+  for (const auto& [k, v] : d->entries) {
+    auto& idx = out[std::string(k->text)];
+    for (const Value* i : v->items) idx.push_back(i->integer);
+  }
+  return out;
+}
+
+TEST(Port, ColumnTransformerInputIndicesFromColumnSpecs) {
+  using Indices = std::map<std::string, std::vector<std::int64_t>>;
+  {  // a boolean mask; the dropped remainder keeps its columns
+    ModelFile f = Read("0.23.2", "ColumnTransformer_mask_drop");
+    Port(f, Target::Parse("sklearn=1.9.0"));
+    EXPECT_EQ(InputIndices(f.graph.root), (Indices{{"std", {0, 2, 4}}, {"remainder", {1, 3, 5}}}));
+  }
+  {  // column names against the fitted DataFrame's; no remainder columns (0.23 _remainder holds None)
+    ModelFile f = Read("0.23.2", "ColumnTransformer_frame_names");
+    Port(f, Target::Parse("sklearn=1.2.1"));
+    EXPECT_EQ(InputIndices(f.graph.root), (Indices{{"num", {0, 1, 2}}, {"cat", {3, 4, 5}}, {"remainder", {}}}));
+    const Value* names = f.graph.root->State()->Get("feature_names_in_");
+    ASSERT_NE(names, nullptr);
+    EXPECT_EQ(names, f.graph.root->State()->Get("_feature_names_in"));
+  }
+}
+
+TEST(Port, ColumnTransformerPassthroughBecomesAFittedFunctionTransformer) {
+  {  // 1.4+: transformers_ holds the fitted identity FunctionTransformer
+    ModelFile f = Read("0.23.2", "ColumnTransformer_indices_passthrough");
+    PortReport r = Port(f, Target::Parse("sklearn=1.4.2"));
+    EXPECT_TRUE(Has(r, "fitted identity FunctionTransformer"));
+    const Value* fitted = f.graph.root->State()->Get("transformers_");
+    ASSERT_EQ(fitted->items.size(), 3u);
+    const Value* ft = fitted->items[2]->items[1];
+    ASSERT_EQ(ft->kind, Kind::kObject);
+    EXPECT_EQ(ft->GlobalPath(), "sklearn.preprocessing._function_transformer.FunctionTransformer");
+    EXPECT_EQ(ft->State()->Get("n_features_in_")->integer, 1);
+    EXPECT_EQ(ft->State()->Get("feature_names_out")->text, "one-to-one");
+    EXPECT_EQ(f.graph.root->State()->Get("_name_to_fitted_passthrough"), nullptr);
+    EXPECT_EQ(InputIndices(f.graph.root)["remainder"], (std::vector<std::int64_t>{5}));
+  }
+  {  // 1.2-1.3: the string stays; the fitted transformer sits in _name_to_fitted_passthrough
+    ModelFile f = Read("0.23.2", "ColumnTransformer_indices_passthrough");
+    Port(f, Target::Parse("sklearn=1.2.1"));
+    const Value* fitted = f.graph.root->State()->Get("transformers_");
+    EXPECT_EQ(fitted->items[2]->items[1]->text, "passthrough");
+    const Value* held = f.graph.root->State()->Get("_name_to_fitted_passthrough");
+    ASSERT_NE(held, nullptr);
+    ASSERT_NE(held->Get("remainder"), nullptr);
+    EXPECT_EQ(held->Get("remainder")->State()->Get("n_features_in_")->integer, 1);
+  }
+  {  // 1.2 -> 1.4: the held FunctionTransformer moves into transformers_
+    ModelFile f = Read("1.2.1", "ColumnTransformer_indices_passthrough");
+    const Value* held = f.graph.root->State()->Get("_name_to_fitted_passthrough")->Get("remainder");
+    Port(f, Target::Parse("sklearn=1.4.2"));
+    EXPECT_EQ(f.graph.root->State()->Get("transformers_")->items[2]->items[1], held);
   }
 }
 
