@@ -114,6 +114,7 @@ class Graph {
   std::size_t node_count() const { return nodes_.size(); }
   /// Node by creation order, for passes over the whole graph. REQUIRES: i < node_count().
   Value* node(std::size_t i) { return &nodes_[i]; }
+  const Value* node(std::size_t i) const { return &nodes_[i]; }
 
   const Value* root = nullptr;
   /// Keeps external memory alive (the mapped file, decompressed buffers) for arrays that point into it.

@@ -119,6 +119,34 @@ void GlobalsResolve(const CheckContext& c, std::vector<Finding>* out) {
   }
 }
 
+// numpy.random objects (a RandomState or Generator kept as random_state or an internal rng):
+// numpy >= 2.0 pickles the bit generator object itself (__bit_generator_ctor(<class>)), numpy
+// 1.24-1.26 passes a second argument, the bit generator constructor; numpy < 1.24 reads neither
+// (TypeError), numpy 1.24-1.26 not the first. Every numpy reads the one-argument form by name.
+void NumpyRandomPickles(const CheckContext& c, std::vector<Finding>* out) {
+  if (!c.target.numpy || c.target.numpy->major >= 2) return;
+  const Graph& g = c.file.graph;
+  for (std::size_t i = 0; i < g.node_count(); ++i) {
+    const Value* v = g.node(i);
+    const Value* fn = v->kind == Kind::kObject ? v->object->callable : nullptr;
+    if (!fn || fn->kind != Kind::kGlobal || fn->text != "numpy.random._pickle") continue;
+    const Value* args = v->object->args;
+    if (!args || args->kind != Kind::kTuple || args->items.empty()) continue;
+    bool by_class = args->items[0]->kind != Kind::kStr;
+    bool two_args = args->items.size() > 1;
+    if (!by_class && !(two_args && *c.target.numpy < Version{1, 24, 0})) continue;
+    out->push_back(Make(Verdict::kLoadFails, "file",
+                        by_class ? "numpy 2.0: numpy.random objects pickled with their bit generator object"
+                                 : "numpy 1.24: numpy.random pickles pass the bit generator constructor",
+                        fmt::format("a numpy.random {} pickled by numpy {}; numpy {}'s {} takes only a bit generator name (TypeError)",
+                                    std::string(fn->name).find("randomstate") != std::string::npos ? "RandomState"
+                                    : std::string(fn->name).find("bit_generator") != std::string::npos ? "bit generator" : "Generator",
+                                    by_class ? ">= 2.0" : "1.24-1.26", c.target.numpy->Str(), std::string(fn->name)),
+                        c.port_hint));
+    return;  // one finding for the file
+  }
+}
+
 bool IsTreeNodes(const NdArray& a) { return a.dtype.Field("left_child") && a.dtype.Field("threshold") && a.dtype.Field("feature"); }
 
 // scikit-learn 1.3 added missing_go_to_left to tree nodes (7 -> 8 fields); Tree.__setstate__ rejects
@@ -478,6 +506,7 @@ const std::vector<RuleEntry>& Rules() {
       {"pickle-protocol", "the target Python reads the file's pickle protocol", &PickleProtocol},
       {"numpy-module-paths", "numpy.core vs numpy._core", &NumpyModulePaths},
       {"joblib-container", "joblib's array layout", &JoblibContainer},
+      {"numpy-random-pickles", "how numpy pickled its random generators", &NumpyRandomPickles},
       {"globals-resolve", "every class the file names exists in the target", &GlobalsResolve},
       {"tree-node-layout", "tree node fields (7 before 1.3, 8 after)", &TreeNodeLayout},
       {"state-attributes", "attributes the target's estimators expect", &StateAttributes},

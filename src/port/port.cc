@@ -74,7 +74,7 @@ class Porter {
     Losses();
     CyPickles();
     RenameGlobals();
-    BitGenerators();
+    RandomStates();
     Collect();  // class paths changed
     Trees();
     Attributes();
@@ -133,6 +133,10 @@ class Porter {
            return s > v1_4_2 && tgt <= v1_4_2 && st && st->is_text() && st->text == "constant";
          },
          "the constant fill value's dtype handling changed after 1.4 (not yet derived)"},
+        {"HistGradientBoostingClassifier", [&](const Obj&, const Version& s) { return s >= Version{1, 4, 0} && tgt < Version{1, 4, 0}; },
+         "its predictor nodes hold feature_idx as int64 (uint32 before 1.4; measured live: Buffer dtype mismatch)"},
+        {"HistGradientBoostingRegressor", [&](const Obj&, const Version& s) { return s >= Version{1, 4, 0} && tgt < Version{1, 4, 0}; },
+         "its predictor nodes hold feature_idx as int64 (uint32 before 1.4; measured live: Buffer dtype mismatch)"},
         {"HistGradientBoostingClassifier", [&](const Obj& o, const Version& s) { return s > v1_4_2 && tgt <= v1_4_2 && o.state && o.state->Get("_preprocessor") && !o.state->Get("_preprocessor")->is_none(); },
          "its categorical preprocessor calls check_array with an argument the target does not have"},
         {"HistGradientBoostingRegressor", [&](const Obj& o, const Version& s) { return s > v1_4_2 && tgt <= v1_4_2 && o.state && o.state->Get("_preprocessor") && !o.state->Get("_preprocessor")->is_none(); },
@@ -454,25 +458,65 @@ class Porter {
     }
   }
 
-  // numpy 2 pickles a RandomState's bit generator by class (__bit_generator_ctor(MT19937)) with a
-  // state numpy 1 does not read (measured: renaming the class is not enough): refuse.
-  void BitGenerators() {
+  // numpy.random objects, by the numpy that pickled them (numpy/random/_pickle.py):
+  //   < 1.24     __randomstate_ctor(name) / __generator_ctor(name), then BUILD with the state dict;
+  //   1.24-1.26  the same with a second argument, the bit generator constructor (numpy PR 22014);
+  //   >= 2.0     the bit generator object itself, __bit_generator_ctor(<class>) with BUILD (state dict,
+  //              seed sequence), and a Generator without a state of its own (numpy PR 26260).
+  // A numpy 1 target gets the one-argument form, which every numpy reads; the state dict carries
+  // the whole generator state (the seed sequence only serves spawn(), which a fitted model never
+  // calls), so the rebuilt generator continues the same stream.
+  void RandomStates() {
     if (numpy_.major >= 2) return;
-    int n = 0;
+    auto is_ctor = [](const Value* v, std::string_view name) {
+      const Value* c = v && v->kind == Kind::kObject ? v->object->callable : nullptr;
+      return c && c->kind == Kind::kGlobal && c->text == "numpy.random._pickle" && c->name == name;
+    };
+    std::set<std::string> known = {"MT19937", "PCG64", "Philox", "SFC64"};
+    if (numpy_ >= Version{1, 21, 0}) known.insert("PCG64DXSM");  // added in numpy 1.21
+    auto name_of = [&](const Value* arg) -> std::string {
+      std::string name = arg && arg->kind == Kind::kGlobal ? std::string(arg->name) : arg && arg->is_text() ? std::string(arg->text) : "";
+      if (name.empty()) throw Error::Unsupported("a numpy.random object whose bit generator is neither a name nor a class");
+      if (!known.count(name)) {
+        throw Error::Unsupported(fmt::format("a numpy.random bit generator {} that numpy {} does not have", name, numpy_.Str()));
+      }
+      return name;
+    };
+    int rewritten = 0;
+    // bit generators first: a RandomState / Generator takes its name and state from them
     for (std::size_t i = 0; i < file_.graph.node_count(); ++i) {
       Value* v = file_.graph.node(i);
-      if (v->kind != Kind::kObject || !v->object->args || v->object->args->kind != Kind::kTuple) continue;
-      const Value* cls = v->Class();
-      if (!cls || !cls->text.starts_with("numpy.random") || !cls->name.ends_with("_ctor")) continue;
-      Value* args = Mut(v->object->args);
-      for (auto& a : args->items) {
-        if (a->kind == Kind::kGlobal && a->text.starts_with("numpy.random")) {
-          throw Error::Unsupported(fmt::format("a numpy.random state pickled by numpy 2 ({}); numpy {} cannot rebuild it",
-                                               std::string(a->name), numpy_.Str()));
-        }
-      }
+      if (!is_ctor(v, "__bit_generator_ctor")) continue;
+      const Value* args = v->object->args;
+      if (!args || args->kind != Kind::kTuple || args->items.empty()) continue;
+      bool numpy2 = args->items[0]->kind == Kind::kGlobal;
+      if (!numpy2 && args->items.size() == 1) continue;
+      v->object->args = Tuple({Str(name_of(args->items[0]))});
+      const Value* st = v->object->state;
+      if (st && st->kind == Kind::kTuple && !st->items.empty()) v->object->state = st->items[0];  // (state dict, seed sequence)
+      ++rewritten;
     }
-    if (n) Change("file", fmt::format("{} numpy.random bit generator(s) named by string, as numpy 1 reads them", n));
+    for (std::size_t i = 0; i < file_.graph.node_count(); ++i) {
+      Value* v = file_.graph.node(i);
+      bool random_state = is_ctor(v, "__randomstate_ctor");
+      if (!random_state && !is_ctor(v, "__generator_ctor")) continue;
+      const Value* args = v->object->args;
+      if (!args || args->kind != Kind::kTuple || args->items.empty()) continue;
+      const Value* first = args->items[0];
+      if (first->is_text() && args->items.size() == 1) continue;
+      if (is_ctor(first, "__bit_generator_ctor")) {
+        const Value* bargs = first->object->args;
+        if (!bargs || bargs->kind != Kind::kTuple || bargs->items.size() != 1) throw Error::Unsupported("an unexpected numpy.random bit generator pickle");
+        if (!v->object->state || v->object->state->is_none()) v->object->state = first->object->state;  // a numpy 2 Generator
+        first = bargs->items[0];
+      }
+      if (!v->object->state || v->object->state->kind != Kind::kDict) {
+        throw Error::Unsupported("a numpy.random generator pickled without its state dict");
+      }
+      v->object->args = Tuple({Str(name_of(first))});
+      ++rewritten;
+    }
+    if (rewritten) Change("file", fmt::format("{} numpy.random object(s) rebuilt by bit generator name, as numpy {} reads them", rewritten, numpy_.Str()));
   }
 
   /// The resolving path of the target with the same final name, closest in module to `module`.

@@ -6,6 +6,7 @@
 #include <map>
 #include <vector>
 
+#include "skbridge/compat.h"
 #include "skbridge/error.h"
 #include "skbridge/port.h"
 #include "skbridge/writer.h"
@@ -225,6 +226,32 @@ TEST(Port, ColumnTransformerPassthroughBecomesAFittedFunctionTransformer) {
     Port(f, Target::Parse("sklearn=1.4.2"));
     EXPECT_EQ(f.graph.root->State()->Get("transformers_")->items[2]->items[1], held);
   }
+}
+
+// numpy 2 pickles a RandomState with its bit generator object (__bit_generator_ctor(<class>));
+// numpy 1 reads only __randomstate_ctor(name) with the state dict.
+TEST(Port, Numpy2RandomStatesRebuiltByNameForNumpy1) {
+  ModelFile f = Read("1.4.2", "BisectingKMeans");
+  DoctorReport before = Doctor(f, Target::Parse("sklearn=1.2.1,numpy=1.24.2"));
+  bool flagged = false;
+  for (const auto& finding : before.findings) flagged |= finding.change.find("numpy.random") != std::string::npos;
+  EXPECT_TRUE(flagged);
+  PortReport r = Port(f, Target::Parse("sklearn=1.2.1"));
+  EXPECT_TRUE(Has(r, "numpy.random object(s) rebuilt by bit generator name"));
+  int ctors = 0;
+  for (std::size_t i = 0; i < f.graph.node_count(); ++i) {
+    const Value* v = f.graph.node(i);
+    const Value* fn = v->kind == Kind::kObject ? v->object->callable : nullptr;
+    if (!fn || fn->kind != Kind::kGlobal || fn->name != "__randomstate_ctor") continue;
+    ++ctors;
+    ASSERT_EQ(v->object->args->items.size(), 1u);
+    EXPECT_EQ(v->object->args->items[0]->text, "MT19937");
+    ASSERT_NE(v->object->state, nullptr);
+    ASSERT_EQ(v->object->state->kind, Kind::kDict);
+    EXPECT_NE(v->object->state->Get("state"), nullptr);
+  }
+  EXPECT_GT(ctors, 0);
+  for (const auto& g : f.globals) EXPECT_NE(g.Path(), "numpy.random._mt19937.MT19937");
 }
 
 TEST(Port, UnknownTargetIsRefused) {
