@@ -798,6 +798,12 @@ class Porter {
            return Bool(str);
          }, "0.23 ColumnTransformer.fit: any column selection given as strings (only guards column reordering)"},
         {"ColumnTransformer", "_n_features", copy("n_features_in_"), "<= 1.2 fit: X.shape[1], = n_features_in_"},
+        {"TfidfTransformer", "_idf_diag", [this](const Obj& o) { return TfidfIdfDiag(o); },
+         "<= 1.4 fit: sp.diags(idf_, format='csr'); 1.5+ holds idf_ itself"},
+        {"TfidfTransformer", "n_features_in_", [this](const Obj& o) -> const Value* {
+           const Value* idf = o.state->Get("idf_") ? o.state->Get("idf_") : Derive(o, "idf_");
+           return idf && idf->kind == Kind::kArray && idf->array->ndim() == 1 ? Int(idf->array->size()) : nullptr;
+         }, "1.0+ fit: the vocabulary size = the length of idf_"},
         {"ColumnTransformer", "_transformer_to_input_indices", [this](const Obj& o) { return CtInputIndices(o); },
          "1.2+ fit: {name: _get_column_indices(X, columns)} plus 'remainder'; resolved from transformers_ / _remainder"},
         {"ColumnTransformer", "feature_names_in_", [get](const Obj& o) -> const Value* {
@@ -1160,7 +1166,8 @@ class Porter {
     for (auto& o : objects_) {
       if (!o.state || !o.class_path.starts_with("sklearn.")) continue;
       std::string cls(ShortName(o.class_path));
-      if (!compat::IsFitted(*o.state)) {
+      // a 0.23 TfidfTransformer's only fitted state is the private _idf_diag
+      if (!compat::IsFitted(*o.state) && !(cls == "TfidfTransformer" && o.state->Get("_idf_diag"))) {
         // an unfitted estimator (a meta-estimator's template): its parameters, as the target's
         // get_params / clone read them; derived where the table can, never a refusal
         auto r = env_->state_keys.find(o.class_path);
@@ -1281,6 +1288,35 @@ class Porter {
     Set(o.state, "coef_", ArrayValue(out));
     Change(o.path, src_scaled ? "coef_ divided by _x_std (scikit-learn > 1.4 folds the scaling in)"
                               : "coef_ multiplied by _x_std (scikit-learn <= 1.4 scales X itself)");
+  }
+
+  // ---- TfidfTransformer ------------------------------------------------------------------------
+  //
+  // Up to 1.4 fit stores the idf weights as _idf_diag = sp.diags(idf, format='csr') (text.py), and
+  // transform multiplies by it; 1.5+ stores the vector idf_ itself. The diagonal csr matrix is
+  // rebuilt as scipy pickles it (csr_matrix.__dict__: _shape, maxprint, indices, indptr, data),
+  // under the csr module path the target's scipy resolves.
+
+  Value* Int32Range(std::int64_t n) {
+    auto a = std::make_shared<NdArray>();
+    a->dtype.kind = DTypeKind::kInt, a->dtype.itemsize = 4;
+    a->shape = {n};
+    Allocate(a.get(), static_cast<std::size_t>(n) * 4);
+    auto* d = reinterpret_cast<std::int32_t*>(const_cast<std::byte*>(a->data));
+    for (std::int64_t i = 0; i < n; ++i) d[i] = static_cast<std::int32_t>(i);
+    return ArrayValue(a);
+  }
+
+  const Value* TfidfIdfDiag(const Obj& o) {
+    const Value* idf = o.state->Get("idf_");
+    if (!idf || idf->kind != Kind::kArray || idf->array->ndim() != 1 || idf->array->dtype.kind != DTypeKind::kFloat) return nullptr;
+    const std::int64_t n = idf->array->size();
+    if (n > std::numeric_limits<std::int32_t>::max()) return nullptr;
+    auto csr = env_->resolves.find("scipy.sparse._csr.csr_matrix");
+    std::string_view module = csr != env_->resolves.end() && csr->second ? "scipy.sparse._csr" : "scipy.sparse.csr";
+    Value* st = Dict({{"_shape", Tuple({Int(n), Int(n)})}, {"maxprint", Int(50)}, {"indices", Int32Range(n)},
+                      {"indptr", Int32Range(n + 1)}, {"data", idf}});
+    return NewObj(module, "csr_matrix", st);
   }
 
   // ---- ColumnTransformer -----------------------------------------------------------------------

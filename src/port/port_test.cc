@@ -254,6 +254,35 @@ TEST(Port, Numpy2RandomStatesRebuiltByNameForNumpy1) {
   for (const auto& g : f.globals) EXPECT_NE(g.Path(), "numpy.random._mt19937.MT19937");
 }
 
+TEST(Port, TfidfIdfDiagonalBothWays) {
+  {  // 1.9 idf_ -> <= 1.4 _idf_diag: a diagonal csr_matrix under the target scipy's module path
+    ModelFile f = Read("1.9.0", "TfidfTransformer");
+    const Value* idf = f.graph.root->State()->Get("idf_");
+    Port(f, Target::Parse("sklearn=0.23.2"));
+    const Value* diag = f.graph.root->State()->Get("_idf_diag");
+    ASSERT_NE(diag, nullptr);
+    EXPECT_EQ(diag->GlobalPath(), "scipy.sparse.csr.csr_matrix");  // scipy 1.6 has no scipy.sparse._csr
+    const Value* st = diag->State();
+    EXPECT_EQ(st->Get("data"), idf);
+    const std::int64_t n = idf->array->size();
+    EXPECT_EQ(st->Get("_shape")->items[0]->integer, n);
+    const auto& indptr = *st->Get("indptr")->array;
+    ASSERT_EQ(indptr.size(), n + 1);
+    EXPECT_EQ(indptr.dtype.itemsize, 4);
+    EXPECT_EQ(indptr.view<std::int32_t>()[static_cast<std::size_t>(n)], n);
+    ModelFile g = Read("1.9.0", "TfidfTransformer");
+    Port(g, Target::Parse("sklearn=1.4.2"));
+    EXPECT_EQ(g.graph.root->State()->Get("_idf_diag")->GlobalPath(), "scipy.sparse._csr.csr_matrix");
+  }
+  {  // a 0.23 transformer holds only _idf_diag: still fitted, so idf_ and n_features_in_ are derived
+    ModelFile f = Read("0.23.2", "TfidfTransformer");
+    Port(f, Target::Parse("sklearn=1.9.0"));
+    const Value* idf = f.graph.root->State()->Get("idf_");
+    ASSERT_NE(idf, nullptr);
+    EXPECT_EQ(f.graph.root->State()->Get("n_features_in_")->integer, idf->array->size());
+  }
+}
+
 TEST(Port, UnknownTargetIsRefused) {
   ModelFile f = Read("1.9.0", "LogisticRegression_binary");
   std::string why = Refusal(f, "sklearn=1.1.0");
