@@ -114,12 +114,8 @@ class Porter {
          "the target's NearestCentroid has no predict_proba, which the original offers"},
         {"ClassifierChain", [&](const Obj&, const Version& s) { return s >= v1_3 && tgt < v1_3; },
          "the target's ClassifierChain has no predict_log_proba, which the original offers"},
-        {"FunctionTransformer", [&](const Obj&, const Version& s) { return s < v1_1 && tgt >= v1_1; },
-         "FunctionTransformer's feature_names_out handling changed in 1.1 (not yet derived)"},
         {"OneHotEncoder", [&](const Obj& o, const Version& s) { return s >= v1_1 && tgt < v1_1 && truthy(o, "_infrequent_enabled"); },
          "infrequent categories do not exist before scikit-learn 1.1"},
-        {"RidgeClassifier", [&](const Obj&, const Version& s) { return s > v1_4_2 && tgt <= v1_4_2; },
-         "the binary RidgeClassifier's fitted layout changed after 1.4 (not yet derived)"},
         {"BayesianRidge", [&](const Obj&, const Version& s) { return (s <= v1_4_2) != (tgt <= v1_4_2); },
          "predict(return_std=True) centres X by X_offset_ after 1.4 (1.9 _bayes.py), so the std differs across 1.4 -> 1.9"},
         {"ARDRegression", [&](const Obj&, const Version& s) { return (s <= v1_4_2) != (tgt <= v1_4_2); },
@@ -128,11 +124,6 @@ class Porter {
          "its scipy BSpline objects were pickled by an older scipy; the target's scipy BSpline lacks _asarray when predicting"},
         {"SplineTransformer", [&](const Obj&, const Version& s) { return s > v1_4_2 && tgt <= v1_4_2; },
          "its scipy BSpline objects were pickled by a newer scipy whose state the target's scipy cannot read"},
-        {"SimpleImputer", [&](const Obj& o, const Version& s) {
-           const Value* st = o.state ? o.state->Get("strategy") : nullptr;
-           return s > v1_4_2 && tgt <= v1_4_2 && st && st->is_text() && st->text == "constant";
-         },
-         "the constant fill value's dtype handling changed after 1.4 (not yet derived)"},
         {"HistGradientBoostingClassifier", [&](const Obj&, const Version& s) { return s >= Version{1, 4, 0} && tgt < Version{1, 4, 0}; },
          "its predictor nodes hold feature_idx as int64 (uint32 before 1.4; measured live: Buffer dtype mismatch)"},
         {"HistGradientBoostingRegressor", [&](const Obj&, const Version& s) { return s >= Version{1, 4, 0} && tgt < Version{1, 4, 0}; },
@@ -1213,6 +1204,8 @@ class Porter {
       }
       if (cls == "ColumnTransformer" && tgt >= Version{1, 0, 0} && o.state->Get("_feature_names_in")) wanted.insert("feature_names_in_");
       if (cls == "SGDClassifier") SgdLoss(o);
+      if (cls == "SimpleImputer") SimpleImputerConstant(o);
+      if (cls == "RidgeClassifier" || cls == "RidgeClassifierCV") RidgeBinaryCoef(o);
       if (cls == "ColumnTransformer") CtPassthrough(o);
       std::vector<std::string> added;
       for (const auto& key : wanted) {
@@ -1288,6 +1281,76 @@ class Porter {
     Set(o.state, "coef_", ArrayValue(out));
     Change(o.path, src_scaled ? "coef_ divided by _x_std (scikit-learn > 1.4 folds the scaling in)"
                               : "coef_ multiplied by _x_std (scikit-learn <= 1.4 scales X itself)");
+  }
+
+  // ---- RidgeClassifier -------------------------------------------------------------------------
+  //
+  // 1.9 fits a binary RidgeClassifier on a single target column and stores coef_ raveled,
+  // (n_features,); <= 1.4 stores (1, n_features), and LinearClassifierMixin.decision_function
+  // (1.4 linear_model/_base.py) reads scores.shape[1]. The same numbers as one row.
+  void RidgeBinaryCoef(const Obj& o) {
+    const Value* coef = o.state->Get("coef_");
+    if (*target_.sklearn > Version{1, 4, 2} || !coef || coef->kind != Kind::kArray || coef->array->ndim() != 1) return;
+    auto row = std::make_shared<NdArray>(*coef->array);
+    row->shape = {1, coef->array->shape[0]};
+    row->fortran_order = false;
+    Set(o.state, "coef_", ArrayValue(row));
+    Change(o.path, fmt::format("coef_ (n_features,) -> (1, n_features) (a binary classifier's layout up to 1.4)"));
+  }
+
+  // ---- SimpleImputer ---------------------------------------------------------------------------
+  //
+  // strategy='constant': 1.9 fit stores statistics_ as an object array (the fill value per column,
+  // NaN for a column that was all-missing, which transform then drops unless
+  // keep_empty_features) and casts it to _fill_dtype (X.dtype at fit) when transforming
+  // (1.9 impute/_base.py _dense_fit / transform). <= 1.4 transform uses statistics_ as stored,
+  // requires its dtype to cast to X's, and keeps every column for 'constant'. So the object array
+  // becomes an array of the fit dtype; an all-missing column is a genuine difference.
+  void SimpleImputerConstant(const Obj& o) {
+    const Version tgt = *target_.sklearn;
+    const Value* strategy = o.state->Get("strategy");
+    const Value* stats = o.state->Get("statistics_");
+    if (tgt > Version{1, 4, 2} || WrittenBy(&o) <= Version{1, 4, 2} || !strategy || !strategy->is_text() || strategy->text != "constant" ||
+        !stats || stats->kind != Kind::kArray || stats->array->dtype.kind != DTypeKind::kObject)
+      return;
+    const Value* keep = o.state->Get("keep_empty_features");
+    const bool keep_empty = keep && keep->kind == Kind::kBool && keep->boolean;
+    const Value* fill = o.state->Get("_fill_dtype") ? o.state->Get("_fill_dtype") : o.state->Get("_fit_dtype");
+    const Value* code = fill && fill->kind == Kind::kObject && fill->object->args && !fill->object->args->items.empty()
+                            ? fill->object->args->items[0] : nullptr;
+    const std::string dtype = code && code->is_text() ? std::string(code->text) : "";
+    const NdArray& a = *stats->array;
+    for (std::int64_t i = 0; i < a.size(); ++i) {
+      const Value* v = a.objects[static_cast<std::size_t>(i)];
+      if (!keep_empty && v->kind == Kind::kFloat && std::isnan(v->real)) {
+        throw Error::Unsupported(fmt::format("{}: column {} was all-missing at fit: scikit-learn {} drops it from the output "
+                                             "(statistics_ NaN, strategy='constant'), {} keeps every column for 'constant'",
+                                             o.path, i, WrittenBy(&o).Str(), tgt.Str()));
+      }
+    }
+    if (dtype == "O8" || dtype == "O") return;  // object data: the object statistics cast as before
+    if (dtype != "f8" && dtype != "i8") {
+      throw Error::Unsupported(fmt::format("{}: constant fill values for fit dtype '{}' are not converted (float64 / int64 / object only)",
+                                           o.path, dtype));
+    }
+    auto out = CopyHeader(a);
+    out->dtype = DType{};
+    out->dtype.kind = dtype == "f8" ? DTypeKind::kFloat : DTypeKind::kInt;
+    Allocate(out.get(), static_cast<std::size_t>(a.size()) * 8);
+    for (std::int64_t i = 0; i < a.size(); ++i) {
+      const Value* v = a.objects[static_cast<std::size_t>(i)];
+      auto* dst = const_cast<std::byte*>(out->data) + i * 8;
+      if (dtype == "f8" && (v->kind == Kind::kFloat || (v->kind == Kind::kInt && !v->is_big_int()))) {
+        double d = v->kind == Kind::kFloat ? v->real : static_cast<double>(v->integer);
+        std::memcpy(dst, &d, 8);
+      } else if (dtype == "i8" && v->kind == Kind::kInt && !v->is_big_int()) {
+        std::memcpy(dst, &v->integer, 8);
+      } else {
+        throw Error::Unsupported(fmt::format("{}: statistics_[{}] is a {} that does not cast to the fit dtype '{}'", o.path, i, KindName(v->kind), dtype));
+      }
+    }
+    Set(o.state, "statistics_", ArrayValue(out));
+    Change(o.path, fmt::format("statistics_: object array -> {} (<= 1.4 transform uses it uncast)", dtype == "f8" ? "float64" : "int64"));
   }
 
   // ---- TfidfTransformer ------------------------------------------------------------------------

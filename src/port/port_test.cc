@@ -2,6 +2,7 @@
 // edited copies of them (refusals).
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <map>
 #include <vector>
@@ -281,6 +282,52 @@ TEST(Port, TfidfIdfDiagonalBothWays) {
     ASSERT_NE(idf, nullptr);
     EXPECT_EQ(f.graph.root->State()->Get("n_features_in_")->integer, idf->array->size());
   }
+}
+
+TEST(Port, SimpleImputerConstantStatisticsCastToTheFitDtype) {
+  {  // 1.9 object statistics_ -> float64, as <= 1.4 fit stored them
+    ModelFile f = Read("1.9.0", "SimpleImputer_constant_indicator");
+    ASSERT_EQ(f.graph.root->State()->Get("statistics_")->array->dtype.kind, DTypeKind::kObject);
+    PortReport r = Port(f, Target::Parse("sklearn=1.4.2"));
+    EXPECT_TRUE(Has(r, "object array -> float64"));
+    const NdArray& stats = *f.graph.root->State()->Get("statistics_")->array;
+    ASSERT_EQ(stats.dtype.kind, DTypeKind::kFloat);
+    ASSERT_EQ(stats.size(), 6);
+    for (double d : stats.view<double>()) EXPECT_EQ(d, 0.0);
+  }
+  {  // an all-missing column (NaN statistic): 1.9 drops it, <= 1.4 keeps it -> refused
+    ModelFile f = Read("1.9.0", "SimpleImputer_constant_indicator");
+    Value* stats = nullptr;
+    for (auto& [k, v] : const_cast<Value*>(f.graph.root->State())->entries) {
+      if (k->text == "statistics_") stats = const_cast<Value*>(v);
+    }
+    ASSERT_NE(stats, nullptr);
+    auto copy = std::make_shared<NdArray>(*stats->array);
+    Value* nan = f.graph.New(Kind::kFloat);
+    nan->real = std::nan("");
+    copy->objects[2] = nan;
+    stats->array = copy;
+    std::string why = Refusal(f, "sklearn=1.2.1");
+    EXPECT_NE(why.find("column 2 was all-missing"), std::string::npos) << why;
+  }
+}
+
+TEST(Port, RidgeClassifierBinaryCoefAsOneRow) {
+  ModelFile f = Read("1.9.0", "RidgeClassifier_binary");
+  const NdArray before = *f.graph.root->State()->Get("coef_")->array;
+  ASSERT_EQ(before.ndim(), 1u);
+  Port(f, Target::Parse("sklearn=1.4.2"));
+  const NdArray& coef = *f.graph.root->State()->Get("coef_")->array;
+  EXPECT_EQ(coef.shape, (std::vector<std::int64_t>{1, before.shape[0]}));
+  EXPECT_EQ(coef.data, before.data);  // the same numbers
+}
+
+TEST(Port, FunctionTransformerGainsFeatureNamesOut) {
+  ModelFile f = Read("0.23.2", "FunctionTransformer_log1p");
+  Port(f, Target::Parse("sklearn=1.4.2"));
+  const Value* out = f.graph.root->State()->Get("feature_names_out");
+  ASSERT_NE(out, nullptr);
+  EXPECT_EQ(out->kind, Kind::kNone);
 }
 
 TEST(Port, UnknownTargetIsRefused) {
