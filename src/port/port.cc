@@ -115,7 +115,8 @@ class Porter {
         {"ClassifierChain", [&](const Obj&, const Version& s) { return s >= v1_3 && tgt < v1_3; },
          "the target's ClassifierChain has no predict_log_proba, which the original offers"},
         {"OneHotEncoder", [&](const Obj& o, const Version& s) { return s >= v1_1 && tgt < v1_1 && truthy(o, "_infrequent_enabled"); },
-         "infrequent categories do not exist before scikit-learn 1.1"},
+         "it groups infrequent categories (min_frequency / max_categories) into one output column, which OneHotEncoder "
+         "before scikit-learn 1.1 cannot express"},
         {"BayesianRidge", [&](const Obj&, const Version& s) { return (s <= v1_4_2) != (tgt <= v1_4_2); },
          "predict(return_std=True) centres X by X_offset_ after 1.4 (1.9 _bayes.py), so the std differs across 1.4 -> 1.9"},
         {"ARDRegression", [&](const Obj&, const Version& s) { return (s <= v1_4_2) != (tgt <= v1_4_2); },
@@ -971,17 +972,30 @@ class Porter {
            const Value* cats = get(o, "categories_");
            const Value* drop = get(o, "drop_idx_");
            if (!cats || (cats->kind != Kind::kList && cats->kind != Kind::kTuple)) return nullptr;
-           if (drop && drop->kind != Kind::kNone && (drop->kind != Kind::kArray || drop->array->dtype.kind != DTypeKind::kInt ||
-                                                     drop->array->size() != static_cast<std::int64_t>(cats->items.size())))
-             return nullptr;  // drop_if_binary's object array (None per feature): not derived
+           const std::size_t n = cats->items.size();
+           // drop_idx_: None, an int array, or (0.23-1.2, drop='first' / 'if_binary') an object array of
+           // ints and None (None: nothing dropped for that feature)
+           auto dropped = [&](std::size_t i) -> std::optional<bool> {
+             if (!drop || drop->kind == Kind::kNone) return false;
+             if (drop->kind != Kind::kArray || drop->array->ndim() != 1 || drop->array->size() != static_cast<std::int64_t>(n)) return std::nullopt;
+             const NdArray& d = *drop->array;
+             if (d.dtype.kind == DTypeKind::kInt) return true;
+             if (d.dtype.kind != DTypeKind::kObject) return std::nullopt;
+             const Value* e = d.objects[i];
+             if (e->kind == Kind::kNone) return false;
+             return e->kind == Kind::kInt || e->kind == Kind::kArray ? std::optional(true) : std::nullopt;
+           };
            Value* out = file_.graph.New(Kind::kList);
-           for (const Value* c : cats->items) {
-             if (c->kind != Kind::kArray || c->array->ndim() != 1) return nullptr;
-             std::int64_t n = c->array->size() - (drop && drop->kind == Kind::kArray ? 1 : 0);
-             out->items.push_back(Int(n));
+           for (std::size_t i = 0; i < n; ++i) {
+             const Value* c = cats->items[i];
+             auto d = dropped(i);
+             if (c->kind != Kind::kArray || c->array->ndim() != 1 || !d) return nullptr;
+             out->items.push_back(Int(c->array->size() - (*d ? 1 : 0)));
            }
            return out;
          }, "1.1+ _compute_n_features_outs: len(categories_[i]), minus 1 where a category is dropped (no infrequent ones)"},
+        {"KNNImputer", "_valid_mask", [this, get](const Obj& o) { return KnnValidMask(get(o, "_mask_fit_X")); },
+         "1.1+ fit: ~np.all(_mask_fit_X, axis=0); 0.23 transform computed the same mask from _mask_fit_X"},
         {"KBinsDiscretizer", "subsample", none, "1.1+: subsampling in fit only; None = all samples, as 0.23"},
         {"NearestCentroid", "priors", text("uniform"), "1.5+: fit computes class_prior_ from it; 'uniform' = the old plain rule"},
         {"QuadraticDiscriminantAnalysis", "solver", text("svd"), "1.9: fit only; 'svd' as before"},
@@ -1281,6 +1295,31 @@ class Porter {
     Set(o.state, "coef_", ArrayValue(out));
     Change(o.path, src_scaled ? "coef_ divided by _x_std (scikit-learn > 1.4 folds the scaling in)"
                               : "coef_ multiplied by _x_std (scikit-learn <= 1.4 scales X itself)");
+  }
+
+  // ---- KNNImputer ------------------------------------------------------------------------------
+
+  /// ~np.all(mask, axis=0) of a 2-d boolean mask: the columns with at least one observed value.
+  Value* KnnValidMask(const Value* mask) {
+    if (!mask || mask->kind != Kind::kArray || mask->array->ndim() != 2 || mask->array->dtype.kind != DTypeKind::kBool ||
+        mask->array->dtype.itemsize != 1)
+      return nullptr;
+    const NdArray& m = *mask->array;
+    const std::int64_t rows = m.shape[0], cols = m.shape[1];
+    auto out = std::make_shared<NdArray>();
+    out->dtype = m.dtype;
+    out->shape = {cols};
+    Allocate(out.get(), static_cast<std::size_t>(cols));
+    auto* dst = const_cast<std::byte*>(out->data);
+    for (std::int64_t c = 0; c < cols; ++c) {
+      bool all_missing = true;
+      for (std::int64_t r = 0; r < rows && all_missing; ++r) {
+        std::int64_t at = m.fortran_order ? c * rows + r : r * cols + c;
+        all_missing = m.data[at] != std::byte{0};
+      }
+      dst[c] = std::byte{all_missing ? std::uint8_t{0} : std::uint8_t{1}};
+    }
+    return ArrayValue(out);
   }
 
   // ---- RidgeClassifier -------------------------------------------------------------------------
