@@ -73,6 +73,7 @@ class Porter {
     RefuseUnverified();
     Losses();
     CyPickles();
+    ScipyLayouts();
     RenameGlobals();
     RandomStates();
     Collect();  // class paths changed
@@ -121,10 +122,6 @@ class Porter {
          "predict(return_std=True) centres X by X_offset_ after 1.4 (1.9 _bayes.py), so the std differs across 1.4 -> 1.9"},
         {"ARDRegression", [&](const Obj&, const Version& s) { return (s <= v1_4_2) != (tgt <= v1_4_2); },
          "predict(return_std=True) centres X by X_offset_ after 1.4 (1.9 _bayes.py), so the std differs across 1.4 -> 1.9"},
-        {"SplineTransformer", [&](const Obj&, const Version& s) { return s <= v1_4_2 && tgt > v1_4_2; },
-         "its scipy BSpline objects were pickled by an older scipy; the target's scipy BSpline lacks _asarray when predicting"},
-        {"SplineTransformer", [&](const Obj&, const Version& s) { return s > v1_4_2 && tgt <= v1_4_2; },
-         "its scipy BSpline objects were pickled by a newer scipy whose state the target's scipy cannot read"},
         {"HistGradientBoostingClassifier", [&](const Obj&, const Version& s) { return s >= Version{1, 4, 0} && tgt < Version{1, 4, 0}; },
          "its predictor nodes hold feature_idx as int64 (uint32 before 1.4; measured live: Buffer dtype mismatch)"},
         {"HistGradientBoostingRegressor", [&](const Obj&, const Version& s) { return s >= Version{1, 4, 0} && tgt < Version{1, 4, 0}; },
@@ -1320,6 +1317,52 @@ class Porter {
       dst[c] = std::byte{all_missing ? std::uint8_t{0} : std::uint8_t{1}};
     }
     return ArrayValue(out);
+  }
+
+  // ---- SplineTransformer -----------------------------------------------------------------------
+  //
+  // bsplines_ holds scipy BSpline objects, pickled as their __dict__. scipy 1.17 (the 1.9.0
+  // environment) keeps the knots and coefficients as _t / _c behind t / c properties and adds
+  // _asarray (array_namespace(c, t).asarray, scipy/interpolate/_bsplines.py), which __call__ and
+  // the properties use; scipy 1.10 / 1.15 (the 1.2.1 / 1.4.2 environments) hold t and c. The
+  // same arrays, renamed; _asarray is numpy's asarray as array_api_compat wraps it.
+  // Before the globals are renamed: the layout decides which scipy globals the file names.
+  void ScipyLayouts() {
+    for (const auto& o : objects_) {
+      if (o.state && ShortName(o.class_path) == "SplineTransformer") SplineBSplines(o);
+    }
+  }
+
+  void SplineBSplines(const Obj& o) {
+    const Value* list = o.state->Get("bsplines_");
+    if (!list || list->kind != Kind::kList) return;
+    const bool target_private = *target_.sklearn > Version{1, 4, 2};  // scipy >= 1.17 in the measured environments
+    const Value* handle = o.state->Get("handle_missing");
+    if (!target_private && handle && handle->is_text() && handle->text != "error") {
+      throw Error::Unsupported(fmt::format("{}: handle_missing='{}' encodes missing values as zeros (1.8+), which SplineTransformer in "
+                                           "scikit-learn {} cannot (it rejects NaN)", o.path, std::string(handle->text), target_.sklearn->Str()));
+    }
+    int renamed = 0;
+    for (const Value* b : list->items) {
+      Value* st = Mut(StateOf(b));
+      if (!st || b->GlobalPath() != "scipy.interpolate._bsplines.BSpline") throw Error::Unsupported(o.path + ": bsplines_ holds something other than scipy BSpline objects");
+      const bool source_private = st->Get("_t") != nullptr;
+      if (source_private == target_private) continue;
+      std::erase_if(st->entries, [](const auto& e) { return e.first->is_text() && e.first->text == "_asarray"; });
+      for (auto& [k, v] : st->entries) {
+        if (!k->is_text()) continue;
+        std::string_view key = k->text;
+        if (target_private && (key == "t" || key == "c")) k = Str(fmt::format("_{}", key));
+        if (!target_private && (key == "_t" || key == "_c")) k = Str(key.substr(1));
+      }
+      if (target_private) Set(st, "_asarray", Global("scipy._lib.array_api_compat.numpy._aliases", "asarray"));
+      if (!st->Get(target_private ? "_t" : "t") || !st->Get(target_private ? "_c" : "c")) throw Error::Unsupported(o.path + ": a BSpline without knots or coefficients");
+      ++renamed;
+    }
+    if (renamed) {
+      Change(o.path, target_private ? fmt::format("{} BSpline(s): t, c -> _t, _c, _asarray added (scipy >= 1.17 layout)", renamed)
+                                    : fmt::format("{} BSpline(s): _t, _c -> t, c, _asarray dropped (scipy < 1.17 layout)", renamed));
+    }
   }
 
   // ---- RidgeClassifier -------------------------------------------------------------------------

@@ -356,6 +356,38 @@ TEST(Port, OneHotEncoderDropWidthsAndKnnValidMaskFrom023) {
   }
 }
 
+TEST(Port, SplineTransformerBSplineLayoutAcrossScipy) {
+  auto first_spline = [](const ModelFile& f) { return f.graph.root->State()->Get("bsplines_")->items[0]->State(); };
+  {  // scipy 1.10 layout (t, c) -> scipy 1.17 (_t, _c, _asarray)
+    ModelFile f = Read("1.2.1", "SplineTransformer");
+    const Value* t = first_spline(f)->Get("t");
+    PortReport r = Port(f, Target::Parse("sklearn=1.9.0"));
+    EXPECT_TRUE(Has(r, "t, c -> _t, _c"));
+    const Value* st = first_spline(f);
+    EXPECT_EQ(st->Get("t"), nullptr);
+    EXPECT_EQ(st->Get("_t"), t);
+    ASSERT_NE(st->Get("_asarray"), nullptr);
+    EXPECT_EQ(st->Get("_asarray")->GlobalPath(), "scipy._lib.array_api_compat.numpy._aliases.asarray");
+  }
+  {  // and back: no global of scipy 1.17 left for the older scipy
+    ModelFile f = Read("1.9.0", "SplineTransformer");
+    Port(f, Target::Parse("sklearn=1.2.1"));
+    const Value* st = first_spline(f);
+    EXPECT_NE(st->Get("t"), nullptr);
+    EXPECT_NE(st->Get("c"), nullptr);
+    EXPECT_EQ(st->Get("_asarray"), nullptr);
+    for (const auto& g : f.globals) EXPECT_EQ(g.Path().find("array_api_compat"), std::string::npos) << g.Path();
+  }
+  {  // handle_missing='zeros' (1.8+) has no older counterpart
+    ModelFile f = Read("1.9.0", "SplineTransformer");
+    for (auto& [k, v] : const_cast<Value*>(f.graph.root->State())->entries) {
+      if (k->text == "handle_missing") const_cast<Value*>(v)->text = f.graph.Store("zeros");
+    }
+    std::string why = Refusal(f, "sklearn=1.4.2");
+    EXPECT_NE(why.find("handle_missing='zeros'"), std::string::npos) << why;
+  }
+}
+
 TEST(Port, UnknownTargetIsRefused) {
   ModelFile f = Read("1.9.0", "LogisticRegression_binary");
   std::string why = Refusal(f, "sklearn=1.1.0");
