@@ -1525,6 +1525,40 @@ class Porter {
       }
       return out;
     }
+    if (spec->kind == Kind::kObject && spec->object->callable && spec->object->callable->kind == Kind::kGlobal &&
+        spec->object->callable->name == "slice" && spec->object->args && spec->object->args->items.size() == 3) {
+      // slice(start, stop, step): integer bounds as np.arange(n)[key]; labels as 1.2
+      // _get_column_indices: stop label included, the step ignored
+      const auto& b = spec->object->args->items;
+      auto is_int = [](const Value* v) { return v->kind == Kind::kInt && !v->is_big_int(); };
+      if (std::all_of(b.begin(), b.end(), [&](const Value* v) { return v->is_none() || is_int(v); })) {
+        std::int64_t step = b[2]->is_none() ? 1 : b[2]->integer;
+        if (step == 0) return std::nullopt;
+        auto bound = [&](const Value* v, std::int64_t dflt) {
+          if (v->is_none()) return dflt;
+          std::int64_t i = v->integer < 0 ? v->integer + n : v->integer;
+          return step > 0 ? std::clamp<std::int64_t>(i, 0, n) : std::clamp<std::int64_t>(i, -1, n - 1);
+        };
+        std::int64_t start = bound(b[0], step > 0 ? 0 : n - 1), stop = bound(b[1], step > 0 ? n : -1);
+        for (std::int64_t i = start; step > 0 ? i < stop : i > stop; i += step) out.push_back(i);
+        return out;
+      }
+      if ((b[0]->is_none() || b[0]->kind == Kind::kStr) && (b[1]->is_none() || b[1]->kind == Kind::kStr) &&
+          !(b[0]->is_none() && b[1]->is_none())) {
+        std::int64_t start = 0, stop = n;
+        if (!b[0]->is_none()) {
+          if (!by_name(b[0]->text)) return std::nullopt;
+          start = out.back(), out.clear();
+        }
+        if (!b[1]->is_none()) {
+          if (!by_name(b[1]->text)) return std::nullopt;
+          stop = out.back() + 1, out.clear();
+        }
+        for (std::int64_t i = start; i < stop; ++i) out.push_back(i);
+        return out;
+      }
+      return std::nullopt;
+    }
     if (spec->kind == Kind::kArray && spec->array->ndim() <= 1) {
       const NdArray& a = *spec->array;
       if (a.dtype.kind == DTypeKind::kBool) {
@@ -1564,7 +1598,12 @@ class Porter {
     for (const Value* item : fitted->items) {
       if (item->items.size() < 3 || !item->items[0]->is_text()) return nullptr;
       auto idx = CtColumnIndices(item->items[2], n, names);
-      if (!idx) return nullptr;
+      if (!idx) {
+        throw Error::Unsupported(fmt::format("{}: the columns of transformer '{}' ({}) do not resolve to indices among the {} fitted "
+                                             "columns{}, which scikit-learn {} records at fit (_transformer_to_input_indices)",
+                                             o.path, std::string(item->items[0]->text), KindName(item->items[2]->kind), n,
+                                             names.empty() ? " (no column names recorded)" : "", target_.sklearn->Str()));
+      }
       add(item->items[0], *idx);
       remainder |= item->items[0]->text == "remainder";
     }

@@ -196,6 +196,48 @@ TEST(Port, ColumnTransformerInputIndicesFromColumnSpecs) {
   }
 }
 
+// Replaces the column selection of transformers_[i] by slice(start, stop, step).
+void SetSliceColumns(ModelFile& f, std::size_t i, const Value* start, const Value* stop, const Value* step) {
+  Value* slice = f.graph.New(Kind::kObject);
+  Value* callable = f.graph.New(Kind::kGlobal);
+  callable->text = f.graph.Store("builtins");
+  callable->name = f.graph.Store("slice");
+  Value* args = f.graph.New(Kind::kTuple);
+  args->items = {start, stop, step};
+  slice->object->callable = callable;
+  slice->object->args = args;
+  const Value* fitted = f.graph.root->State()->Get("transformers_");
+  Value* item = const_cast<Value*>(fitted->items[i]);
+  item->items[2] = slice;
+}
+
+TEST(Port, ColumnTransformerSliceSelections) {
+  using Indices = std::map<std::string, std::vector<std::int64_t>>;
+  auto none = [](ModelFile& f) { return f.graph.New(Kind::kNone); };
+  auto integer = [](ModelFile& f, std::int64_t i) { Value* v = f.graph.New(Kind::kInt); v->integer = i; return v; };
+  auto text = [](ModelFile& f, std::string_view s) { Value* v = f.graph.New(Kind::kStr); v->text = f.graph.Store(std::string(s)); return v; };
+  {  // integers: np.arange(n)[slice], negative step included
+    ModelFile f = Read("0.23.2", "ColumnTransformer_indices_passthrough");
+    SetSliceColumns(f, 0, integer(f, -5), integer(f, 3), none(f));
+    SetSliceColumns(f, 1, none(f), integer(f, 2), integer(f, -2));
+    Port(f, Target::Parse("sklearn=1.9.0"));
+    EXPECT_EQ(InputIndices(f.graph.root), (Indices{{"std", {1, 2}}, {"mm", {5, 3}}, {"remainder", {5}}}));
+  }
+  {  // labels: the stop label included (pandas .loc), as 1.2 _get_column_indices
+    ModelFile f = Read("0.23.2", "ColumnTransformer_frame_names");
+    SetSliceColumns(f, 0, text(f, "income"), text(f, "color"), none(f));
+    SetSliceColumns(f, 1, text(f, "size"), none(f), none(f));
+    Port(f, Target::Parse("sklearn=1.4.2"));
+    EXPECT_EQ(InputIndices(f.graph.root), (Indices{{"num", {1, 2, 3}}, {"cat", {4, 5}}, {"remainder", {}}}));
+  }
+  {  // a label the fitted frame did not have: refused, naming the transformer
+    ModelFile f = Read("0.23.2", "ColumnTransformer_frame_names");
+    SetSliceColumns(f, 1, text(f, "weight"), none(f), none(f));
+    std::string why = Refusal(f, "sklearn=1.2.1");
+    EXPECT_NE(why.find("the columns of transformer 'cat'"), std::string::npos) << why;
+  }
+}
+
 TEST(Port, ColumnTransformerPassthroughBecomesAFittedFunctionTransformer) {
   {  // 1.4+: transformers_ holds the fitted identity FunctionTransformer
     ModelFile f = Read("0.23.2", "ColumnTransformer_indices_passthrough");
