@@ -1411,28 +1411,39 @@ class Porter {
       }
     }
     if (dtype == "O8" || dtype == "O") return;  // object data: the object statistics cast as before
-    if (dtype != "f8" && dtype != "i8") {
-      throw Error::Unsupported(fmt::format("{}: constant fill values for fit dtype '{}' are not converted (float64 / int64 / object only)",
+    DType to;
+    if (!ParseDTypeStr("<" + dtype, &to) || (to.kind != DTypeKind::kFloat && to.kind != DTypeKind::kInt && to.kind != DTypeKind::kUInt) ||
+        (to.kind == DTypeKind::kFloat && to.itemsize != 4 && to.itemsize != 8)) {
+      throw Error::Unsupported(fmt::format("{}: constant fill values for fit dtype '{}' are not converted (float, integer or object only)",
                                            o.path, dtype));
     }
+    if (to.itemsize == 1) to.byteorder = '|';
     auto out = CopyHeader(a);
-    out->dtype = DType{};
-    out->dtype.kind = dtype == "f8" ? DTypeKind::kFloat : DTypeKind::kInt;
-    Allocate(out.get(), static_cast<std::size_t>(a.size()) * 8);
+    out->dtype = to;
+    Allocate(out.get(), static_cast<std::size_t>(a.size() * to.itemsize));
     for (std::int64_t i = 0; i < a.size(); ++i) {
       const Value* v = a.objects[static_cast<std::size_t>(i)];
-      auto* dst = const_cast<std::byte*>(out->data) + i * 8;
-      if (dtype == "f8" && (v->kind == Kind::kFloat || (v->kind == Kind::kInt && !v->is_big_int()))) {
+      auto* dst = const_cast<std::byte*>(out->data) + i * to.itemsize;
+      const bool integral = v->kind == Kind::kInt && !v->is_big_int();
+      if (to.kind == DTypeKind::kFloat && (v->kind == Kind::kFloat || integral)) {
         double d = v->kind == Kind::kFloat ? v->real : static_cast<double>(v->integer);
-        std::memcpy(dst, &d, 8);
-      } else if (dtype == "i8" && v->kind == Kind::kInt && !v->is_big_int()) {
-        std::memcpy(dst, &v->integer, 8);
-      } else {
+        float f = static_cast<float>(d);
+        if (to.itemsize == 8) std::memcpy(dst, &d, 8);
+        else std::memcpy(dst, &f, 4);
+        continue;
+      }
+      // integer data: 1.9 fit accepts only a fill value of the same kind (np.can_cast same_kind)
+      const int bits = static_cast<int>(to.itemsize * 8);
+      const bool fits = integral && (to.kind == DTypeKind::kInt ? (bits == 64 || (v->integer >= -(std::int64_t{1} << (bits - 1)) &&
+                                                                                   v->integer < (std::int64_t{1} << (bits - 1))))
+                                                               : (v->integer >= 0 && (bits == 64 || v->integer < (std::int64_t{1} << bits))));
+      if (!fits) {
         throw Error::Unsupported(fmt::format("{}: statistics_[{}] is a {} that does not cast to the fit dtype '{}'", o.path, i, KindName(v->kind), dtype));
       }
+      std::memcpy(dst, &v->integer, static_cast<std::size_t>(to.itemsize));  // little-endian: the low bytes
     }
     Set(o.state, "statistics_", ArrayValue(out));
-    Change(o.path, fmt::format("statistics_: object array -> {} (<= 1.4 transform uses it uncast)", dtype == "f8" ? "float64" : "int64"));
+    Change(o.path, fmt::format("statistics_: object array -> {} (<= 1.4 transform uses it uncast)", to.Name()));
   }
 
   // ---- TfidfTransformer ------------------------------------------------------------------------
