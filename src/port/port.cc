@@ -1388,6 +1388,39 @@ class Porter {
   // (1.9 impute/_base.py _dense_fit / transform). <= 1.4 transform uses statistics_ as stored,
   // requires its dtype to cast to X's, and keeps every column for 'constant'. So the object array
   // becomes an array of the fit dtype; an all-missing column is a genuine difference.
+  /// A Python or numpy scalar number as a double / an int64 (integers only), or nullopt.
+  static std::optional<double> AsReal(const Value* v) {
+    if (v->kind == Kind::kFloat) return v->real;
+    if (v->kind == Kind::kInt && !v->is_big_int()) return static_cast<double>(v->integer);
+    if (v->kind == Kind::kArray && v->array->is_scalar && v->array->dtype.kind == DTypeKind::kFloat) {
+      if (v->array->dtype.itemsize == 8) return v->array->view<double>()[0];
+      if (v->array->dtype.itemsize == 4) return static_cast<double>(v->array->view<float>()[0]);
+    }
+    if (auto i = AsInteger(v)) return static_cast<double>(*i);
+    return std::nullopt;
+  }
+  static std::optional<std::int64_t> AsInteger(const Value* v) {
+    if (v->kind == Kind::kInt && !v->is_big_int()) return v->integer;
+    if (v->kind != Kind::kArray || !v->array->is_scalar) return std::nullopt;
+    const NdArray& a = *v->array;
+    if (a.dtype.kind == DTypeKind::kInt) {
+      switch (a.dtype.itemsize) {
+        case 1: return a.view<std::int8_t>()[0];
+        case 2: return a.view<std::int16_t>()[0];
+        case 4: return a.view<std::int32_t>()[0];
+        case 8: return a.view<std::int64_t>()[0];
+      }
+    } else if (a.dtype.kind == DTypeKind::kUInt) {
+      switch (a.dtype.itemsize) {
+        case 1: return a.view<std::uint8_t>()[0];
+        case 2: return a.view<std::uint16_t>()[0];
+        case 4: return a.view<std::uint32_t>()[0];
+        case 8: if (a.view<std::uint64_t>()[0] <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return static_cast<std::int64_t>(a.view<std::uint64_t>()[0]);
+      }
+    }
+    return std::nullopt;
+  }
+
   void SimpleImputerConstant(const Obj& o) {
     const Version tgt = *target_.sklearn;
     const Value* strategy = o.state->Get("strategy");
@@ -1404,7 +1437,8 @@ class Porter {
     const NdArray& a = *stats->array;
     for (std::int64_t i = 0; i < a.size(); ++i) {
       const Value* v = a.objects[static_cast<std::size_t>(i)];
-      if (!keep_empty && v->kind == Kind::kFloat && std::isnan(v->real)) {
+      auto real = AsReal(v);
+      if (!keep_empty && real && std::isnan(*real)) {
         throw Error::Unsupported(fmt::format("{}: column {} was all-missing at fit: scikit-learn {} drops it from the output "
                                              "(statistics_ NaN, strategy='constant'), {} keeps every column for 'constant'",
                                              o.path, i, WrittenBy(&o).Str(), tgt.Str()));
@@ -1424,9 +1458,10 @@ class Porter {
     for (std::int64_t i = 0; i < a.size(); ++i) {
       const Value* v = a.objects[static_cast<std::size_t>(i)];
       auto* dst = const_cast<std::byte*>(out->data) + i * to.itemsize;
-      const bool integral = v->kind == Kind::kInt && !v->is_big_int();
-      if (to.kind == DTypeKind::kFloat && (v->kind == Kind::kFloat || integral)) {
-        double d = v->kind == Kind::kFloat ? v->real : static_cast<double>(v->integer);
+      auto integer = AsInteger(v);
+      auto real = AsReal(v);
+      if (to.kind == DTypeKind::kFloat && real) {
+        double d = *real;
         float f = static_cast<float>(d);
         if (to.itemsize == 8) std::memcpy(dst, &d, 8);
         else std::memcpy(dst, &f, 4);
@@ -1434,13 +1469,13 @@ class Porter {
       }
       // integer data: 1.9 fit accepts only a fill value of the same kind (np.can_cast same_kind)
       const int bits = static_cast<int>(to.itemsize * 8);
-      const bool fits = integral && (to.kind == DTypeKind::kInt ? (bits == 64 || (v->integer >= -(std::int64_t{1} << (bits - 1)) &&
-                                                                                   v->integer < (std::int64_t{1} << (bits - 1))))
-                                                               : (v->integer >= 0 && (bits == 64 || v->integer < (std::int64_t{1} << bits))));
+      const bool fits = integer && (to.kind == DTypeKind::kInt ? (bits == 64 || (*integer >= -(std::int64_t{1} << (bits - 1)) &&
+                                                                                  *integer < (std::int64_t{1} << (bits - 1))))
+                                                              : (*integer >= 0 && (bits == 64 || *integer < (std::int64_t{1} << bits))));
       if (!fits) {
         throw Error::Unsupported(fmt::format("{}: statistics_[{}] is a {} that does not cast to the fit dtype '{}'", o.path, i, KindName(v->kind), dtype));
       }
-      std::memcpy(dst, &v->integer, static_cast<std::size_t>(to.itemsize));  // little-endian: the low bytes
+      std::memcpy(dst, &*integer, static_cast<std::size_t>(to.itemsize));  // little-endian: the low bytes
     }
     Set(o.state, "statistics_", ArrayValue(out));
     Change(o.path, fmt::format("statistics_: object array -> {} (<= 1.4 transform uses it uncast)", to.Name()));
