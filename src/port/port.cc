@@ -116,8 +116,7 @@ class Porter {
         {"ClassifierChain", [&](const Obj&, const Version& s) { return s >= v1_3 && tgt < v1_3; },
          "the target's ClassifierChain has no predict_log_proba, which the original offers"},
         {"OneHotEncoder", [&](const Obj& o, const Version& s) { return s >= v1_1 && tgt < v1_1 && truthy(o, "_infrequent_enabled"); },
-         "it groups infrequent categories (min_frequency / max_categories) into one output column, which OneHotEncoder "
-         "before scikit-learn 1.1 cannot express"},
+         "infrequent categories do not exist before scikit-learn 1.1"},
         {"BayesianRidge", [&](const Obj&, const Version& s) { return (s <= v1_4_2) != (tgt <= v1_4_2); },
          "predict(return_std=True) centres X by X_offset_ after 1.4 (1.9 _bayes.py), so the std differs across 1.4 -> 1.9"},
         {"ARDRegression", [&](const Obj&, const Version& s) { return (s <= v1_4_2) != (tgt <= v1_4_2); },
@@ -787,6 +786,8 @@ class Porter {
            return Bool(str);
          }, "0.23 ColumnTransformer.fit: any column selection given as strings (only guards column reordering)"},
         {"ColumnTransformer", "_n_features", copy("n_features_in_"), "<= 1.2 fit: X.shape[1], = n_features_in_"},
+        {"KNNImputer", "_valid_mask", [this, get](const Obj& o) { return KnnValidMask(get(o, "_mask_fit_X")); },
+         "1.1+ fit: ~np.all(_mask_fit_X, axis=0); 0.23 transform computed the same mask from _mask_fit_X"},
         {"TfidfTransformer", "_idf_diag", [this](const Obj& o) { return TfidfIdfDiag(o); },
          "<= 1.4 fit: sp.diags(idf_, format='csr'); 1.5+ holds idf_ itself"},
         {"TfidfTransformer", "n_features_in_", [this](const Obj& o) -> const Value* {
@@ -969,30 +970,17 @@ class Porter {
            const Value* cats = get(o, "categories_");
            const Value* drop = get(o, "drop_idx_");
            if (!cats || (cats->kind != Kind::kList && cats->kind != Kind::kTuple)) return nullptr;
-           const std::size_t n = cats->items.size();
-           // drop_idx_: None, an int array, or (0.23-1.2, drop='first' / 'if_binary') an object array of
-           // ints and None (None: nothing dropped for that feature)
-           auto dropped = [&](std::size_t i) -> std::optional<bool> {
-             if (!drop || drop->kind == Kind::kNone) return false;
-             if (drop->kind != Kind::kArray || drop->array->ndim() != 1 || drop->array->size() != static_cast<std::int64_t>(n)) return std::nullopt;
-             const NdArray& d = *drop->array;
-             if (d.dtype.kind == DTypeKind::kInt) return true;
-             if (d.dtype.kind != DTypeKind::kObject) return std::nullopt;
-             const Value* e = d.objects[i];
-             if (e->kind == Kind::kNone) return false;
-             return e->kind == Kind::kInt || e->kind == Kind::kArray ? std::optional(true) : std::nullopt;
-           };
+           if (drop && drop->kind != Kind::kNone && (drop->kind != Kind::kArray || drop->array->dtype.kind != DTypeKind::kInt ||
+                                                     drop->array->size() != static_cast<std::int64_t>(cats->items.size())))
+             return nullptr;  // drop_if_binary's object array (None per feature): not derived
            Value* out = file_.graph.New(Kind::kList);
-           for (std::size_t i = 0; i < n; ++i) {
-             const Value* c = cats->items[i];
-             auto d = dropped(i);
-             if (c->kind != Kind::kArray || c->array->ndim() != 1 || !d) return nullptr;
-             out->items.push_back(Int(c->array->size() - (*d ? 1 : 0)));
+           for (const Value* c : cats->items) {
+             if (c->kind != Kind::kArray || c->array->ndim() != 1) return nullptr;
+             std::int64_t n = c->array->size() - (drop && drop->kind == Kind::kArray ? 1 : 0);
+             out->items.push_back(Int(n));
            }
            return out;
          }, "1.1+ _compute_n_features_outs: len(categories_[i]), minus 1 where a category is dropped (no infrequent ones)"},
-        {"KNNImputer", "_valid_mask", [this, get](const Obj& o) { return KnnValidMask(get(o, "_mask_fit_X")); },
-         "1.1+ fit: ~np.all(_mask_fit_X, axis=0); 0.23 transform computed the same mask from _mask_fit_X"},
         {"KBinsDiscretizer", "subsample", none, "1.1+: subsampling in fit only; None = all samples, as 0.23"},
         {"NearestCentroid", "priors", text("uniform"), "1.5+: fit computes class_prior_ from it; 'uniform' = the old plain rule"},
         {"QuadraticDiscriminantAnalysis", "solver", text("svd"), "1.9: fit only; 'svd' as before"},

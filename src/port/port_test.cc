@@ -372,19 +372,7 @@ TEST(Port, FunctionTransformerGainsFeatureNamesOut) {
   EXPECT_EQ(out->kind, Kind::kNone);
 }
 
-TEST(Port, OneHotEncoderDropWidthsAndKnnValidMaskFrom023) {
-  {  // drop='first' (object drop_idx_ of ints) and 'if_binary' (all None) -> per-feature widths
-    ModelFile f = Read("0.23.2", "OneHotEncoder_dense_drop_first");
-    Port(f, Target::Parse("sklearn=1.2.1"));
-    std::vector<std::int64_t> widths;
-    for (const Value* v : f.graph.root->State()->Get("_n_features_outs")->items) widths.push_back(v->integer);
-    EXPECT_EQ(widths, (std::vector<std::int64_t>{2, 2, 4}));  // as the 1.2.1 fixture holds
-    ModelFile g = Read("0.23.2", "OneHotEncoder_drop_if_binary");
-    Port(g, Target::Parse("sklearn=1.9.0"));
-    widths.clear();
-    for (const Value* v : g.graph.root->State()->Get("_n_features_outs")->items) widths.push_back(v->integer);
-    EXPECT_EQ(widths, (std::vector<std::int64_t>{3, 3, 5}));
-  }
+TEST(Port, KnnValidMaskFrom023) {
   {  // KNNImputer: _valid_mask = ~all(_mask_fit_X, axis=0), as the 1.2.1 fixture (same data) holds
     ModelFile f = Read("0.23.2", "KNNImputer");
     Port(f, Target::Parse("sklearn=1.2.1"));
