@@ -384,6 +384,25 @@ TEST(Port, KnnValidMaskFrom023) {
     EXPECT_EQ(mask->array->dtype.kind, DTypeKind::kBool);
     EXPECT_EQ(std::memcmp(mask->array->data, w.data, w.nbytes), 0);
   }
+  {  // a column missing in every fitted row is invalid
+    ModelFile f = Read("0.23.2", "KNNImputer");
+    Value* fit_mask = nullptr;
+    for (auto& [k, v] : const_cast<Value*>(f.graph.root->State())->entries) {
+      if (k->text == "_mask_fit_X") fit_mask = const_cast<Value*>(v);
+    }
+    ASSERT_NE(fit_mask, nullptr);
+    auto copy = std::make_shared<NdArray>(*fit_mask->array);
+    auto buf = std::make_shared<std::vector<std::byte>>(copy->data, copy->data + copy->nbytes);
+    const std::int64_t rows = copy->shape[0], cols = copy->shape[1];
+    for (std::int64_t r = 0; r < rows; ++r) (*buf)[static_cast<std::size_t>(copy->fortran_order ? rows + r : r * cols + 1)] = std::byte{1};
+    copy->data = buf->data();
+    copy->owner = buf;
+    fit_mask->array = copy;
+    Port(f, Target::Parse("sklearn=1.4.2"));
+    const NdArray& valid = *f.graph.root->State()->Get("_valid_mask")->array;
+    ASSERT_EQ(valid.size(), cols);
+    for (std::int64_t c = 0; c < cols; ++c) EXPECT_EQ(valid.data[c] != std::byte{0}, c != 1) << c;
+  }
 }
 
 TEST(Port, SplineTransformerBSplineLayoutAcrossScipy) {
