@@ -1156,7 +1156,8 @@ class Porter {
     for (auto& o : objects_) {
       if (!o.state || !o.class_path.starts_with("sklearn.")) continue;
       std::string cls(ShortName(o.class_path));
-      // a 0.23 TfidfTransformer's only fitted state is the private _idf_diag
+      // a 0.23 TfidfTransformer's only fitted state is the private _idf_diag (or nothing, without idf)
+      if (cls == "TfidfTransformer") TfidfWithoutIdf(o);
       if (!compat::IsFitted(*o.state) && !(cls == "TfidfTransformer" && o.state->Get("_idf_diag"))) {
         // an unfitted estimator (a meta-estimator's template): its parameters, as the target's
         // get_params / clone read them; derived where the table can, never a refusal
@@ -1202,6 +1203,9 @@ class Porter {
         if (cls == "OneHotEncoder") wanted.insert("_n_features_outs"), required.insert("_n_features_outs");
       }
       if (cls == "ColumnTransformer" && tgt >= Version{1, 0, 0} && o.state->Get("_feature_names_in")) wanted.insert("feature_names_in_");
+      if (const Value* u = o.state->Get("use_idf"); cls == "TfidfTransformer" && u && u->kind == Kind::kBool && !u->boolean) {
+        wanted.erase("idf_"), required.erase("idf_");  // 1.9 text.py: fit sets idf_ only with use_idf, transform uses it if present
+      }
       if (cls == "SGDClassifier") SgdLoss(o);
       if (cls == "SimpleImputer") SimpleImputerConstant(o);
       if (cls == "RidgeClassifier" || cls == "RidgeClassifierCV") RidgeBinaryCoef(o);
@@ -1496,6 +1500,28 @@ class Porter {
     Value* st = Dict({{"_shape", Tuple({Int(n), Int(n)})}, {"maxprint", Int(50)}, {"indices", Int32Range(n)},
                       {"indptr", Int32Range(n + 1)}, {"data", idf}});
     return NewObj(module, "csr_matrix", st);
+  }
+
+  // A TfidfTransformer fitted with use_idf=False before 1.0 holds no fitted attribute at all
+  // (0.23 fit stores only _idf_diag, and only with use_idf). 1.5+ transform starts with
+  // check_is_fitted(self) (1.9 text.py), which needs one; 1.0+ fit records n_features_in_. Inside a
+  // TfidfVectorizer that count is the vocabulary size; a standalone transformer does not record it.
+  void TfidfWithoutIdf(const Obj& o) {
+    const Value* use_idf = o.state->Get("use_idf");
+    if (*target_.sklearn <= Version{1, 4, 2} || WrittenBy(&o) >= Version{1, 0, 0} || compat::IsFitted(*o.state) ||
+        o.state->Get("_idf_diag") || !use_idf || use_idf->kind != Kind::kBool || use_idf->boolean)
+      return;
+    for (const auto& parent : objects_) {
+      const Value* vocabulary = parent.state && parent.state->Get("_tfidf") == o.object ? parent.state->Get("vocabulary_") : nullptr;
+      if (vocabulary && vocabulary->kind == Kind::kDict) {
+        Set(o.state, "n_features_in_", Int(static_cast<std::int64_t>(vocabulary->entries.size())));
+        Change(o.path, "n_features_in_ = the vectorizer's vocabulary size (a use_idf=False transformer held no fitted attribute)");
+        return;
+      }
+    }
+    throw Error::Unsupported(fmt::format("{}: a TfidfTransformer fitted with use_idf=False by scikit-learn {} holds no fitted attribute; "
+                                         "scikit-learn {} transform requires one (check_is_fitted), and the feature count n_features_in_ "
+                                         "it would record is not in the file", o.path, WrittenBy(&o).Str(), target_.sklearn->Str()));
   }
 
   // ---- ColumnTransformer -----------------------------------------------------------------------

@@ -437,6 +437,35 @@ TEST(Port, SplineTransformerBSplineLayoutAcrossScipy) {
   }
 }
 
+// A 0.23 TfidfTransformer as fitted with use_idf=False: no _idf_diag.
+void WithoutIdf(Value* tfidf_state) {
+  std::erase_if(tfidf_state->entries, [](const auto& e) { return e.first->text == "_idf_diag"; });
+  for (auto& [k, v] : tfidf_state->entries) {
+    if (k->text == "use_idf") const_cast<Value*>(v)->boolean = false;
+  }
+}
+
+TEST(Port, TfidfWithoutIdfFrom023) {
+  {  // inside a vectorizer: n_features_in_ = the vocabulary size, and no idf_ is wanted
+    ModelFile f = Read("0.23.2", "TfidfVectorizer");
+    Value* tfidf = const_cast<Value*>(f.graph.root->State()->Get("_tfidf")->State());
+    WithoutIdf(tfidf);
+    Port(f, Target::Parse("sklearn=1.9.0"));
+    ASSERT_NE(tfidf->Get("n_features_in_"), nullptr);
+    EXPECT_EQ(tfidf->Get("n_features_in_")->integer, static_cast<std::int64_t>(f.graph.root->State()->Get("vocabulary_")->entries.size()));
+    EXPECT_EQ(tfidf->Get("idf_"), nullptr);
+  }
+  {  // standalone: the feature count is nowhere in the file
+    ModelFile f = Read("0.23.2", "TfidfTransformer");
+    WithoutIdf(const_cast<Value*>(f.graph.root->State()));
+    std::string why = Refusal(f, "sklearn=1.9.0");
+    EXPECT_NE(why.find("fitted with use_idf=False"), std::string::npos) << why;
+    ModelFile g = Read("0.23.2", "TfidfTransformer");
+    WithoutIdf(const_cast<Value*>(g.graph.root->State()));
+    Port(g, Target::Parse("sklearn=1.4.2"));  // 1.4 transform never asks whether it is fitted
+  }
+}
+
 TEST(Port, UnknownTargetIsRefused) {
   ModelFile f = Read("1.9.0", "LogisticRegression_binary");
   std::string why = Refusal(f, "sklearn=1.1.0");
