@@ -74,6 +74,7 @@ class Porter {
     Losses();
     CyPickles();
     ScipyLayouts();
+    NumpyRemovedAliases();
     RenameGlobals();
     RandomStates();
     Collect();  // class paths changed
@@ -1522,6 +1523,28 @@ class Porter {
     throw Error::Unsupported(fmt::format("{}: a TfidfTransformer fitted with use_idf=False by scikit-learn {} holds no fitted attribute; "
                                          "scikit-learn {} transform requires one (check_is_fitted), and the feature count n_features_in_ "
                                          "it would record is not in the file", o.path, WrittenBy(&o).Str(), target_.sklearn->Str()));
+  }
+
+  // ---- FunctionTransformer ---------------------------------------------------------------------
+  //
+  // A FunctionTransformer (or TransformedTargetRegressor) holds its func / inverse_func as a
+  // pickled global. NumPy 2.0 removed these aliases (NEP 52, the numpy 2.0 migration guide), so a
+  // function numpy 1 pickled under the alias name does not load there; numpy 1 defined each as a
+  // call of the function that keeps its name in numpy 2 (numpy/core/fromnumeric.py).
+  void NumpyRemovedAliases() {
+    if (numpy_.major < 2) return;
+    static const std::map<std::string_view, std::string_view> kAliases = {
+        {"round_", "round"}, {"product", "prod"}, {"cumproduct", "cumprod"}, {"sometrue", "any"}, {"alltrue", "all"}};
+    const std::set<const Value*> live = Reachable();
+    for (std::size_t i = 0; i < file_.graph.node_count(); ++i) {
+      Value* g = file_.graph.node(i);
+      if (g->kind != Kind::kGlobal || !live.count(g) || (g->text != "numpy" && g->text != "numpy.core.fromnumeric")) continue;
+      auto it = kAliases.find(g->name);
+      if (it == kAliases.end()) continue;
+      Change("file", fmt::format("global {}.{} -> numpy.{} (the alias numpy 2.0 removed)", std::string(g->text), std::string(g->name), it->second));
+      g->text = file_.graph.Store("numpy");
+      g->name = file_.graph.Store(std::string(it->second));
+    }
   }
 
   // ---- ColumnTransformer -----------------------------------------------------------------------

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <set>
 #include <vector>
 
 #include "skbridge/compat.h"
@@ -464,6 +465,33 @@ TEST(Port, TfidfWithoutIdfFrom023) {
     WithoutIdf(const_cast<Value*>(g.graph.root->State()));
     Port(g, Target::Parse("sklearn=1.4.2"));  // 1.4 transform never asks whether it is fitted
   }
+}
+
+TEST(Port, NumpyAliasesRemovedInNumpy2) {
+  // a FunctionTransformer whose func numpy 1 pickled as numpy.round_ (an alias numpy 2.0 removed)
+  auto with_round_ = [](ModelFile& f) {
+    Value* round_ = f.graph.New(Kind::kGlobal);
+    round_->text = f.graph.Store("numpy");
+    round_->name = f.graph.Store("round_");
+    for (auto& [k, v] : const_cast<Value*>(f.graph.root->State())->entries) {
+      if (k->text == "func") v = round_;
+    }
+  };
+  auto paths = [](const ModelFile& f) {
+    std::set<std::string> out;
+    for (const auto& g : f.globals) out.insert(g.Path());
+    return out;
+  };
+  ModelFile f = Read("0.23.2", "FunctionTransformer_log1p");
+  with_round_(f);
+  PortReport r = Port(f, Target::Parse("sklearn=1.9.0"));
+  EXPECT_TRUE(Has(r, "numpy.round_ -> numpy.round"));
+  EXPECT_TRUE(paths(f).count("numpy.round"));
+  EXPECT_FALSE(paths(f).count("numpy.round_"));
+  ModelFile g = Read("0.23.2", "FunctionTransformer_log1p");
+  with_round_(g);
+  Port(g, Target::Parse("sklearn=1.2.1"));  // numpy 1.24 still has the alias
+  EXPECT_TRUE(paths(g).count("numpy.round_"));
 }
 
 TEST(Port, UnknownTargetIsRefused) {
