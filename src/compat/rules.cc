@@ -112,7 +112,7 @@ void GlobalsResolve(const CheckContext& c, std::vector<Finding>* out) {
                                                                                : "scikit-learn 0.24: the 0.21 public module paths were removed")
                                    : "module layout changed";
       // portable when the target holds the same class under another module path (what port renames to)
-      bool portable = !(sklearn || g.module.starts_with("scipy")) || PortReplaces(g.module, g.name) ||
+      bool portable = !sklearn || PortReplaces(g.module, g.name) ||
                       !TargetPathFor(*c.env, g.module, g.name).empty();
       std::string fix = c.port_hint;
       if (!portable) {

@@ -64,9 +64,12 @@ class Porter {
     joblib_ = target_.joblib.value_or(env_->joblib);
     if (!file_.missing_side_files.empty()) throw Error::Unsupported("legacy joblib side files are missing: " + file_.missing_side_files[0]);
 
-    // 1. what the doctor already knows cannot be ported.
+    // 1. what the doctor already knows cannot be ported. Findings about the file as a whole
+    // (globals, numpy paths, protocol, container) are left to the stages below, which rewrite or
+    // drop those globals first and refuse precisely on what remains.
     DoctorReport before = Doctor(file_, target_);
     for (const auto& f : before.findings) {
+      if (f.path == "file") continue;
       if (!f.portable) throw Error::Unsupported(fmt::format("{}: {} ({})", f.path, f.message, f.change));
     }
     Collect();
@@ -76,6 +79,8 @@ class Porter {
     Losses();
     CyPickles();
     RemainderColumnLists();
+    ScipyLayouts();
+    NumpyRemovedAliases();
     RenameGlobals();
     RandomStates();
     Collect();  // class paths changed
@@ -124,26 +129,6 @@ class Porter {
          "its class priors are not uniform: 1.5+ predict takes the prior-weighted discriminant, the target the plain nearest centroid"},
         {"ClassifierChain", [&](const Obj&, const Version& s) { return s >= v1_3 && tgt < v1_3; },
          "the original offers predict_log_proba (added to ClassifierChain in 1.3), which the target's ClassifierChain does not have"},
-        {"FunctionTransformer", [&](const Obj&, const Version& s) { return s < v1_1 && tgt >= v1_1; },
-         "FunctionTransformer's feature_names_out handling changed in 1.1 (not yet derived)"},
-        {"ColumnTransformer", [&](const Obj& o, const Version& s) {
-           const Value* t = o.state ? o.state->Get("transformers_") : nullptr;
-           bool passthrough = false;
-           if (t) for (const Value* item : t->items) passthrough |= item->items.size() >= 2 && item->items[1]->is_text() && item->items[1]->text == "passthrough";
-           return s < Version{1, 4, 0} && tgt >= Version{1, 4, 0} && passthrough;
-         },
-         "fitted 'passthrough' columns became FunctionTransformer objects in 1.4 (not yet derived)"},
-        {"RidgeClassifier", [&](const Obj&, const Version& s) { return s > v1_4_2 && tgt <= v1_4_2; },
-         "the binary RidgeClassifier's fitted layout changed after 1.4 (not yet derived)"},
-        {"SplineTransformer", [&](const Obj&, const Version& s) { return s <= v1_4_2 && tgt > v1_4_2; },
-         "its scipy BSpline objects were pickled by an older scipy; the target's scipy BSpline lacks _asarray when predicting"},
-        {"SplineTransformer", [&](const Obj&, const Version& s) { return s > v1_4_2 && tgt <= v1_4_2; },
-         "its scipy BSpline objects were pickled by a newer scipy whose state the target's scipy cannot read"},
-        {"SimpleImputer", [&](const Obj& o, const Version& s) {
-           const Value* st = o.state ? o.state->Get("strategy") : nullptr;
-           return s > v1_4_2 && tgt <= v1_4_2 && st && st->is_text() && st->text == "constant";
-         },
-         "the constant fill value's dtype handling changed after 1.4 (not yet derived)"},
     };
     for (const auto& o : objects_) {
       auto src = written(o);
@@ -1563,14 +1548,24 @@ class Porter {
            return Bool(str);
          }, "0.23 ColumnTransformer.fit: any column selection given as strings (only guards column reordering)"},
         {"ColumnTransformer", "_n_features", copy("n_features_in_"), "<= 1.2 fit: X.shape[1], = n_features_in_"},
-        {"ColumnTransformer", "_name_to_fitted_passthrough", [this, get](const Obj& o) -> const Value* {
-           const Value* t = get(o, "transformers_");
-           if (!t) return nullptr;
-           for (const Value* item : t->items) {
-             if (item->items.size() >= 2 && item->items[1]->is_text() && item->items[1]->text == "passthrough") return nullptr;
-           }
-           return file_.graph.New(Kind::kDict);  // consulted only for 'passthrough' names
-         }, "1.2 _iter(replace_strings): only 'passthrough' entries are looked up"},
+        {"KNNImputer", "_valid_mask", [this, get](const Obj& o) { return KnnValidMask(get(o, "_mask_fit_X")); },
+         "1.1+ fit: ~np.all(_mask_fit_X, axis=0); 0.23 transform computed the same mask from _mask_fit_X"},
+        {"TfidfTransformer", "_idf_diag", [this](const Obj& o) { return TfidfIdfDiag(o); },
+         "<= 1.4 fit: sp.diags(idf_, format='csr'); 1.5+ holds idf_ itself"},
+        {"TfidfTransformer", "n_features_in_", [this](const Obj& o) -> const Value* {
+           const Value* idf = o.state->Get("idf_") ? o.state->Get("idf_") : Derive(o, "idf_");
+           return idf && idf->kind == Kind::kArray && idf->array->ndim() == 1 ? Int(idf->array->size()) : nullptr;
+         }, "1.0+ fit: the vocabulary size = the length of idf_"},
+        {"ColumnTransformer", "_transformer_to_input_indices", [this](const Obj& o) { return CtInputIndices(o); },
+         "1.2+ fit: {name: _get_column_indices(X, columns)} plus 'remainder'; resolved from transformers_ / _remainder"},
+        {"ColumnTransformer", "feature_names_in_", [get](const Obj& o) -> const Value* {
+           const Value* f = get(o, "_feature_names_in");
+           return f && f->kind == Kind::kArray ? f : nullptr;
+         }, "0.23 _feature_names_in: the DataFrame's column names (renamed in 1.0)"},
+        {"ColumnTransformer", "verbose_feature_names_out", boolean(true), "1.0+ default; prefixes output names (get_feature_names_out, "
+                                                                         "pandas output) only"},
+        {"ColumnTransformer", "output_indices_", {}, "1.2-1.9 _column_transformer.py: transform never reads it (get_feature_names_out "
+                                                     "fallback and set_output bookkeeping only)"},
         {"PCA", "n_oversamples", integer(10), "randomized svd in fit only; default 10"},
         {"TruncatedSVD", "n_oversamples", integer(10), "randomized svd in fit only; default 10"},
         {"PCA", "power_iteration_normalizer", text("auto"), "randomized svd in fit only; default 'auto'"},
@@ -2030,7 +2025,9 @@ class Porter {
     for (auto& o : objects_) {
       if (!o.state || !o.class_path.starts_with("sklearn.")) continue;
       std::string cls(ShortName(o.class_path));
-      if (!compat::IsFitted(*o.state)) {
+      // a 0.23 TfidfTransformer's only fitted state is the private _idf_diag (or nothing, without idf)
+      if (cls == "TfidfTransformer") TfidfWithoutIdf(o);
+      if (!compat::IsFitted(*o.state) && !(cls == "TfidfTransformer" && o.state->Get("_idf_diag"))) {
         // an unfitted estimator (a meta-estimator's template): its parameters, as the target's
         // get_params / clone read them; derived where the table can, never a refusal
         auto r = env_->state_keys.find(o.class_path);
@@ -2074,10 +2071,17 @@ class Porter {
         wanted.insert("_missing_indices"), required.insert("_missing_indices");
         if (cls == "OneHotEncoder") wanted.insert("_n_features_outs"), required.insert("_n_features_outs");
       }
+      if (cls == "ColumnTransformer" && tgt >= Version{1, 0, 0} && o.state->Get("_feature_names_in")) wanted.insert("feature_names_in_");
+      if (const Value* u = o.state->Get("use_idf"); cls == "TfidfTransformer" && u && u->kind == Kind::kBool && !u->boolean) {
+        wanted.erase("idf_"), required.erase("idf_");  // 1.9 text.py: fit sets idf_ only with use_idf, transform uses it if present
+      }
       if (cls == "SGDClassifier") SgdLoss(o);
       Pls(o);  // renames the statistics the target reads
       CalibratedClassifiers(o);  // the inner _CalibratedClassifier layout
       if (cls == "OneHotEncoder") OneHotInfrequent(o);
+      if (cls == "SimpleImputer") SimpleImputerConstant(o);
+      if (cls == "RidgeClassifier" || cls == "RidgeClassifierCV") RidgeBinaryCoef(o);
+      if (cls == "ColumnTransformer") CtPassthrough(o);
       std::vector<std::string> added;
       for (const auto& key : wanted) {
         if (o.state->Get(key)) continue;
@@ -2537,6 +2541,500 @@ class Porter {
     if (from == 3) what += ", coef_ multiplied by _x_std (scikit-learn <= 1.4 scales X itself)";
     if (to == 3) what += ", coef_ divided by _x_std (scikit-learn > 1.4 folds the scaling in)";
     Change(o.path, fmt::format("PLS layout {} -> {}: {}", written.Str(), tgt.Str(), what));
+  }
+
+  // ---- KNNImputer ------------------------------------------------------------------------------
+
+  /// ~np.all(mask, axis=0) of a 2-d boolean mask: the columns with at least one observed value.
+  Value* KnnValidMask(const Value* mask) {
+    if (!mask || mask->kind != Kind::kArray || mask->array->ndim() != 2 || mask->array->dtype.kind != DTypeKind::kBool ||
+        mask->array->dtype.itemsize != 1)
+      return nullptr;
+    const NdArray& m = *mask->array;
+    const std::int64_t rows = m.shape[0], cols = m.shape[1];
+    auto out = std::make_shared<NdArray>();
+    out->dtype = m.dtype;
+    out->shape = {cols};
+    Allocate(out.get(), static_cast<std::size_t>(cols));
+    auto* dst = const_cast<std::byte*>(out->data);
+    for (std::int64_t c = 0; c < cols; ++c) {
+      bool all_missing = true;
+      for (std::int64_t r = 0; r < rows && all_missing; ++r) {
+        std::int64_t at = m.fortran_order ? c * rows + r : r * cols + c;
+        all_missing = m.data[at] != std::byte{0};
+      }
+      dst[c] = std::byte{all_missing ? std::uint8_t{0} : std::uint8_t{1}};
+    }
+    return ArrayValue(out);
+  }
+
+  // ---- SplineTransformer -----------------------------------------------------------------------
+  //
+  // bsplines_ holds scipy BSpline objects, pickled as their __dict__. scipy 1.17 (the 1.9.0
+  // environment) keeps the knots and coefficients as _t / _c behind t / c properties and adds
+  // _asarray (array_namespace(c, t).asarray, scipy/interpolate/_bsplines.py), which __call__ and
+  // the properties use; scipy 1.10 / 1.15 (the 1.2.1 / 1.4.2 environments) hold t and c. The
+  // same arrays, renamed; _asarray is numpy's asarray as array_api_compat wraps it.
+  // Before the globals are renamed: the layout decides which scipy globals the file names.
+  void ScipyLayouts() {
+    for (const auto& o : objects_) {
+      if (o.state && ShortName(o.class_path) == "SplineTransformer") SplineBSplines(o);
+    }
+  }
+
+  void SplineBSplines(const Obj& o) {
+    const Value* list = o.state->Get("bsplines_");
+    if (!list || list->kind != Kind::kList) return;
+    const bool target_private = *target_.sklearn > Version{1, 4, 2};  // scipy >= 1.17 in the measured environments
+    const Value* handle = o.state->Get("handle_missing");
+    if (!target_private && handle && handle->is_text() && handle->text != "error") {
+      throw Error::Unsupported(fmt::format("{}: handle_missing='{}' encodes missing values as zeros (1.8+), which SplineTransformer in "
+                                           "scikit-learn {} cannot (it rejects NaN)", o.path, std::string(handle->text), target_.sklearn->Str()));
+    }
+    int renamed = 0;
+    for (const Value* b : list->items) {
+      Value* st = Mut(StateOf(b));
+      if (!st || b->GlobalPath() != "scipy.interpolate._bsplines.BSpline") throw Error::Unsupported(o.path + ": bsplines_ holds something other than scipy BSpline objects");
+      const bool source_private = st->Get("_t") != nullptr;
+      if (source_private == target_private) continue;
+      std::erase_if(st->entries, [](const auto& e) { return e.first->is_text() && e.first->text == "_asarray"; });
+      for (auto& [k, v] : st->entries) {
+        if (!k->is_text()) continue;
+        std::string_view key = k->text;
+        if (target_private && (key == "t" || key == "c")) k = Str(fmt::format("_{}", key));
+        if (!target_private && (key == "_t" || key == "_c")) k = Str(key.substr(1));
+      }
+      if (target_private) Set(st, "_asarray", Global("scipy._lib.array_api_compat.numpy._aliases", "asarray"));
+      if (!st->Get(target_private ? "_t" : "t") || !st->Get(target_private ? "_c" : "c")) throw Error::Unsupported(o.path + ": a BSpline without knots or coefficients");
+      ++renamed;
+    }
+    if (renamed) {
+      Change(o.path, target_private ? fmt::format("{} BSpline(s): t, c -> _t, _c, _asarray added (scipy >= 1.17 layout)", renamed)
+                                    : fmt::format("{} BSpline(s): _t, _c -> t, c, _asarray dropped (scipy < 1.17 layout)", renamed));
+    }
+  }
+
+  // ---- RidgeClassifier -------------------------------------------------------------------------
+  //
+  // 1.9 fits a binary RidgeClassifier on a single target column and stores coef_ raveled,
+  // (n_features,); <= 1.4 stores (1, n_features), and LinearClassifierMixin.decision_function
+  // (1.4 linear_model/_base.py) reads scores.shape[1]. The same numbers as one row.
+  void RidgeBinaryCoef(const Obj& o) {
+    const Value* coef = o.state->Get("coef_");
+    if (*target_.sklearn > Version{1, 4, 2} || !coef || coef->kind != Kind::kArray || coef->array->ndim() != 1) return;
+    auto row = std::make_shared<NdArray>(*coef->array);
+    row->shape = {1, coef->array->shape[0]};
+    row->fortran_order = false;
+    Set(o.state, "coef_", ArrayValue(row));
+    Change(o.path, fmt::format("coef_ (n_features,) -> (1, n_features) (a binary classifier's layout up to 1.4)"));
+  }
+
+  // ---- SimpleImputer ---------------------------------------------------------------------------
+  //
+  // strategy='constant': 1.9 fit stores statistics_ as an object array (the fill value per column,
+  // NaN for a column that was all-missing, which transform then drops unless
+  // keep_empty_features) and casts it to _fill_dtype (X.dtype at fit) when transforming
+  // (1.9 impute/_base.py _dense_fit / transform). <= 1.4 transform uses statistics_ as stored,
+  // requires its dtype to cast to X's, and keeps every column for 'constant'. So the object array
+  // becomes an array of the fit dtype; an all-missing column is a genuine difference.
+  /// A Python or numpy scalar number as a double / an int64 (integers only), or nullopt.
+  static std::optional<double> AsReal(const Value* v) {
+    if (v->kind == Kind::kFloat) return v->real;
+    if (v->kind == Kind::kInt && !v->is_big_int()) return static_cast<double>(v->integer);
+    if (v->kind == Kind::kArray && v->array->is_scalar && v->array->dtype.kind == DTypeKind::kFloat) {
+      if (v->array->dtype.itemsize == 8) return v->array->view<double>()[0];
+      if (v->array->dtype.itemsize == 4) return static_cast<double>(v->array->view<float>()[0]);
+    }
+    if (auto i = AsInteger(v)) return static_cast<double>(*i);
+    return std::nullopt;
+  }
+  static std::optional<std::int64_t> AsInteger(const Value* v) {
+    if (v->kind == Kind::kInt && !v->is_big_int()) return v->integer;
+    if (v->kind != Kind::kArray || !v->array->is_scalar) return std::nullopt;
+    const NdArray& a = *v->array;
+    if (a.dtype.kind == DTypeKind::kInt) {
+      switch (a.dtype.itemsize) {
+        case 1: return a.view<std::int8_t>()[0];
+        case 2: return a.view<std::int16_t>()[0];
+        case 4: return a.view<std::int32_t>()[0];
+        case 8: return a.view<std::int64_t>()[0];
+      }
+    } else if (a.dtype.kind == DTypeKind::kUInt) {
+      switch (a.dtype.itemsize) {
+        case 1: return a.view<std::uint8_t>()[0];
+        case 2: return a.view<std::uint16_t>()[0];
+        case 4: return a.view<std::uint32_t>()[0];
+        case 8: if (a.view<std::uint64_t>()[0] <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return static_cast<std::int64_t>(a.view<std::uint64_t>()[0]);
+      }
+    }
+    return std::nullopt;
+  }
+
+  void SimpleImputerConstant(const Obj& o) {
+    const Version tgt = *target_.sklearn;
+    const Value* strategy = o.state->Get("strategy");
+    const Value* stats = o.state->Get("statistics_");
+    if (tgt > Version{1, 4, 2} || WrittenBy(&o) <= Version{1, 4, 2} || !strategy || !strategy->is_text() || strategy->text != "constant" ||
+        !stats || stats->kind != Kind::kArray || stats->array->dtype.kind != DTypeKind::kObject)
+      return;
+    const Value* keep = o.state->Get("keep_empty_features");
+    const bool keep_empty = keep && keep->kind == Kind::kBool && keep->boolean;
+    const Value* fill = o.state->Get("_fill_dtype") ? o.state->Get("_fill_dtype") : o.state->Get("_fit_dtype");
+    const Value* code = fill && fill->kind == Kind::kObject && fill->object->args && !fill->object->args->items.empty()
+                            ? fill->object->args->items[0] : nullptr;
+    const std::string dtype = code && code->is_text() ? std::string(code->text) : "";
+    const NdArray& a = *stats->array;
+    for (std::int64_t i = 0; i < a.size(); ++i) {
+      const Value* v = a.objects[static_cast<std::size_t>(i)];
+      auto real = AsReal(v);
+      if (!keep_empty && real && std::isnan(*real)) {
+        throw Error::Unsupported(fmt::format("{}: column {} was all-missing at fit: scikit-learn {} drops it from the output "
+                                             "(statistics_ NaN, strategy='constant'), {} keeps every column for 'constant'",
+                                             o.path, i, WrittenBy(&o).Str(), tgt.Str()));
+      }
+    }
+    if (dtype == "O8" || dtype == "O") return;  // object data: the object statistics cast as before
+    DType to;
+    if (!ParseDTypeStr("<" + dtype, &to) || (to.kind != DTypeKind::kFloat && to.kind != DTypeKind::kInt && to.kind != DTypeKind::kUInt) ||
+        (to.kind == DTypeKind::kFloat && to.itemsize != 4 && to.itemsize != 8)) {
+      throw Error::Unsupported(fmt::format("{}: constant fill values for fit dtype '{}' are not converted (float, integer or object only)",
+                                           o.path, dtype));
+    }
+    if (to.itemsize == 1) to.byteorder = '|';
+    auto out = CopyHeader(a);
+    out->dtype = to;
+    Allocate(out.get(), static_cast<std::size_t>(a.size() * to.itemsize));
+    for (std::int64_t i = 0; i < a.size(); ++i) {
+      const Value* v = a.objects[static_cast<std::size_t>(i)];
+      auto* dst = const_cast<std::byte*>(out->data) + i * to.itemsize;
+      auto integer = AsInteger(v);
+      auto real = AsReal(v);
+      if (to.kind == DTypeKind::kFloat && real) {
+        double d = *real;
+        float f = static_cast<float>(d);
+        if (to.itemsize == 8) std::memcpy(dst, &d, 8);
+        else std::memcpy(dst, &f, 4);
+        continue;
+      }
+      // integer data: 1.9 fit accepts only a fill value of the same kind (np.can_cast same_kind)
+      const int bits = static_cast<int>(to.itemsize * 8);
+      const bool fits = integer && (to.kind == DTypeKind::kInt ? (bits == 64 || (*integer >= -(std::int64_t{1} << (bits - 1)) &&
+                                                                                  *integer < (std::int64_t{1} << (bits - 1))))
+                                                              : (*integer >= 0 && (bits == 64 || *integer < (std::int64_t{1} << bits))));
+      if (!fits) {
+        throw Error::Unsupported(fmt::format("{}: statistics_[{}] is a {} that does not cast to the fit dtype '{}'", o.path, i, KindName(v->kind), dtype));
+      }
+      std::memcpy(dst, &*integer, static_cast<std::size_t>(to.itemsize));  // little-endian: the low bytes
+    }
+    Set(o.state, "statistics_", ArrayValue(out));
+    Change(o.path, fmt::format("statistics_: object array -> {} (<= 1.4 transform uses it uncast)", to.Name()));
+  }
+
+  // ---- TfidfTransformer ------------------------------------------------------------------------
+  //
+  // Up to 1.4 fit stores the idf weights as _idf_diag = sp.diags(idf, format='csr') (text.py), and
+  // transform multiplies by it; 1.5+ stores the vector idf_ itself. The diagonal csr matrix is
+  // rebuilt as scipy pickles it (csr_matrix.__dict__: _shape, maxprint, indices, indptr, data),
+  // under the csr module path the target's scipy resolves.
+
+  Value* Int32Range(std::int64_t n) {
+    auto a = std::make_shared<NdArray>();
+    a->dtype.kind = DTypeKind::kInt, a->dtype.itemsize = 4;
+    a->shape = {n};
+    Allocate(a.get(), static_cast<std::size_t>(n) * 4);
+    auto* d = reinterpret_cast<std::int32_t*>(const_cast<std::byte*>(a->data));
+    for (std::int64_t i = 0; i < n; ++i) d[i] = static_cast<std::int32_t>(i);
+    return ArrayValue(a);
+  }
+
+  const Value* TfidfIdfDiag(const Obj& o) {
+    const Value* idf = o.state->Get("idf_");
+    if (!idf || idf->kind != Kind::kArray || idf->array->ndim() != 1 || idf->array->dtype.kind != DTypeKind::kFloat) return nullptr;
+    const std::int64_t n = idf->array->size();
+    if (n > std::numeric_limits<std::int32_t>::max()) return nullptr;
+    auto csr = env_->resolves.find("scipy.sparse._csr.csr_matrix");
+    std::string_view module = csr != env_->resolves.end() && csr->second ? "scipy.sparse._csr" : "scipy.sparse.csr";
+    Value* st = Dict({{"_shape", Tuple({Int(n), Int(n)})}, {"maxprint", Int(50)}, {"indices", Int32Range(n)},
+                      {"indptr", Int32Range(n + 1)}, {"data", idf}});
+    return NewObj(module, "csr_matrix", st);
+  }
+
+  // A TfidfTransformer fitted with use_idf=False before 1.0 holds no fitted attribute at all
+  // (0.23 fit stores only _idf_diag, and only with use_idf). 1.5+ transform starts with
+  // check_is_fitted(self) (1.9 text.py), which needs one; 1.0+ fit records n_features_in_. Inside a
+  // TfidfVectorizer that count is the vocabulary size; a standalone transformer does not record it.
+  void TfidfWithoutIdf(const Obj& o) {
+    const Value* use_idf = o.state->Get("use_idf");
+    if (*target_.sklearn <= Version{1, 4, 2} || WrittenBy(&o) >= Version{1, 0, 0} || compat::IsFitted(*o.state) ||
+        o.state->Get("_idf_diag") || !use_idf || use_idf->kind != Kind::kBool || use_idf->boolean)
+      return;
+    for (const auto& parent : objects_) {
+      const Value* vocabulary = parent.state && parent.state->Get("_tfidf") == o.object ? parent.state->Get("vocabulary_") : nullptr;
+      if (vocabulary && vocabulary->kind == Kind::kDict) {
+        Set(o.state, "n_features_in_", Int(static_cast<std::int64_t>(vocabulary->entries.size())));
+        Change(o.path, "n_features_in_ = the vectorizer's vocabulary size (a use_idf=False transformer held no fitted attribute)");
+        return;
+      }
+    }
+    throw Error::Unsupported(fmt::format("{}: a TfidfTransformer fitted with use_idf=False by scikit-learn {} holds no fitted attribute; "
+                                         "scikit-learn {} transform requires one (check_is_fitted), and the feature count n_features_in_ "
+                                         "it would record is not in the file", o.path, WrittenBy(&o).Str(), target_.sklearn->Str()));
+  }
+
+  // ---- FunctionTransformer ---------------------------------------------------------------------
+  //
+  // A FunctionTransformer (or TransformedTargetRegressor) holds its func / inverse_func as a
+  // pickled global. NumPy 2.0 removed these aliases (NEP 52, the numpy 2.0 migration guide), so a
+  // function numpy 1 pickled under the alias name does not load there; numpy 1 defined each as a
+  // call of the function that keeps its name in numpy 2 (numpy/core/fromnumeric.py).
+  void NumpyRemovedAliases() {
+    if (numpy_.major < 2) return;
+    static const std::map<std::string_view, std::string_view> kAliases = {
+        {"round_", "round"}, {"product", "prod"}, {"cumproduct", "cumprod"}, {"sometrue", "any"}, {"alltrue", "all"}};
+    const std::set<const Value*> live = Reachable();
+    for (std::size_t i = 0; i < file_.graph.node_count(); ++i) {
+      Value* g = file_.graph.node(i);
+      if (g->kind != Kind::kGlobal || !live.count(g) || (g->text != "numpy" && g->text != "numpy.core.fromnumeric")) continue;
+      auto it = kAliases.find(g->name);
+      if (it == kAliases.end()) continue;
+      Change("file", fmt::format("global {}.{} -> numpy.{} (the alias numpy 2.0 removed)", std::string(g->text), std::string(g->name), it->second));
+      g->text = file_.graph.Store("numpy");
+      g->name = file_.graph.Store(std::string(it->second));
+    }
+  }
+
+  // ---- ColumnTransformer -----------------------------------------------------------------------
+  //
+  // 1.2+ fit records, per transformer name (and 'remainder'), the integer indices of its input
+  // columns (_transformer_to_input_indices, from _get_column_indices); transform reads them to
+  // select columns by label when fitted and applied on DataFrames. A < 1.2 model holds the same
+  // selections as column specs in transformers_ / _remainder, which resolve against the fitted
+  // column count and names.
+
+  /// The column names the ColumnTransformer was fitted on (feature_names_in_, 0.23
+  /// _feature_names_in), or empty.
+  std::vector<std::string> CtFeatureNames(const Obj& o) {
+    std::vector<std::string> names;
+    const Value* f = o.state->Get("feature_names_in_");
+    if (!f || f->kind != Kind::kArray) f = o.state->Get("_feature_names_in");
+    if (!f || f->kind != Kind::kArray || f->array->ndim() != 1) return names;
+    const NdArray& a = *f->array;
+    for (std::int64_t i = 0; i < a.size(); ++i) {
+      if (a.dtype.kind == DTypeKind::kUnicode) {
+        names.push_back(a.UnicodeAt(i));
+      } else if (a.dtype.kind == DTypeKind::kObject && a.objects[static_cast<std::size_t>(i)]->kind == Kind::kStr) {
+        names.emplace_back(a.objects[static_cast<std::size_t>(i)]->text);
+      } else {
+        return {};
+      }
+    }
+    return names;
+  }
+
+  /// The integer indices a column spec selects among n columns named `names` (1.2
+  /// _get_column_indices: ints may be negative, bool masks, labels), or nullopt when the spec is
+  /// of a kind not resolved here (label slices, callables).
+  static std::optional<std::vector<std::int64_t>> CtColumnIndices(const Value* spec, std::int64_t n, const std::vector<std::string>& names) {
+    std::vector<std::int64_t> out;
+    auto by_int = [&](std::int64_t i) {
+      if (i < 0) i += n;
+      if (i < 0 || i >= n) return false;
+      out.push_back(i);
+      return true;
+    };
+    auto by_name = [&](std::string_view s) {
+      auto it = std::find(names.begin(), names.end(), s);
+      if (it == names.end()) return false;
+      out.push_back(it - names.begin());
+      return true;
+    };
+    if (!spec) return std::nullopt;
+    if (spec->kind == Kind::kInt && !spec->is_big_int()) return by_int(spec->integer) ? std::optional(out) : std::nullopt;
+    if (spec->kind == Kind::kStr) return by_name(spec->text) ? std::optional(out) : std::nullopt;
+    if (spec->kind == Kind::kList || spec->kind == Kind::kTuple) {
+      bool all_bool = !spec->items.empty() && std::all_of(spec->items.begin(), spec->items.end(), [](const Value* v) { return v->kind == Kind::kBool; });
+      if (all_bool) {
+        if (static_cast<std::int64_t>(spec->items.size()) != n) return std::nullopt;
+        for (std::int64_t i = 0; i < n; ++i) if (spec->items[static_cast<std::size_t>(i)]->boolean) out.push_back(i);
+        return out;
+      }
+      for (const Value* v : spec->items) {
+        bool ok = v->kind == Kind::kInt && !v->is_big_int() ? by_int(v->integer) : v->kind == Kind::kStr ? by_name(v->text) : false;
+        if (!ok) return std::nullopt;
+      }
+      return out;
+    }
+    if (spec->kind == Kind::kObject && spec->object->callable && spec->object->callable->kind == Kind::kGlobal &&
+        spec->object->callable->name == "slice" && spec->object->args && spec->object->args->items.size() == 3) {
+      // slice(start, stop, step): integer bounds as np.arange(n)[key]; labels as 1.2
+      // _get_column_indices: stop label included, the step ignored
+      const auto& b = spec->object->args->items;
+      auto is_int = [](const Value* v) { return v->kind == Kind::kInt && !v->is_big_int(); };
+      if (std::all_of(b.begin(), b.end(), [&](const Value* v) { return v->is_none() || is_int(v); })) {
+        std::int64_t step = b[2]->is_none() ? 1 : b[2]->integer;
+        if (step == 0) return std::nullopt;
+        auto bound = [&](const Value* v, std::int64_t dflt) {
+          if (v->is_none()) return dflt;
+          std::int64_t i = v->integer < 0 ? v->integer + n : v->integer;
+          return step > 0 ? std::clamp<std::int64_t>(i, 0, n) : std::clamp<std::int64_t>(i, -1, n - 1);
+        };
+        std::int64_t start = bound(b[0], step > 0 ? 0 : n - 1), stop = bound(b[1], step > 0 ? n : -1);
+        for (std::int64_t i = start; step > 0 ? i < stop : i > stop; i += step) out.push_back(i);
+        return out;
+      }
+      if ((b[0]->is_none() || b[0]->kind == Kind::kStr) && (b[1]->is_none() || b[1]->kind == Kind::kStr) &&
+          !(b[0]->is_none() && b[1]->is_none())) {
+        std::int64_t start = 0, stop = n;
+        if (!b[0]->is_none()) {
+          if (!by_name(b[0]->text)) return std::nullopt;
+          start = out.back(), out.clear();
+        }
+        if (!b[1]->is_none()) {
+          if (!by_name(b[1]->text)) return std::nullopt;
+          stop = out.back() + 1, out.clear();
+        }
+        for (std::int64_t i = start; i < stop; ++i) out.push_back(i);
+        return out;
+      }
+      return std::nullopt;
+    }
+    if (spec->kind == Kind::kArray && spec->array->ndim() <= 1) {
+      const NdArray& a = *spec->array;
+      if (a.dtype.kind == DTypeKind::kBool) {
+        if (a.size() != n || a.dtype.itemsize != 1) return std::nullopt;
+        for (std::int64_t i = 0; i < n; ++i) if (a.data[i] != std::byte{0}) out.push_back(i);
+        return out;
+      }
+      for (std::int64_t i = 0; i < a.size(); ++i) {
+        bool ok = false;
+        if (a.dtype.kind == DTypeKind::kInt && a.dtype.itemsize == 8) ok = by_int(a.view<std::int64_t>()[static_cast<std::size_t>(i)]);
+        else if (a.dtype.kind == DTypeKind::kInt && a.dtype.itemsize == 4) ok = by_int(a.view<std::int32_t>()[static_cast<std::size_t>(i)]);
+        else if (a.dtype.kind == DTypeKind::kUnicode) ok = by_name(a.UnicodeAt(i));
+        else if (a.dtype.kind == DTypeKind::kObject && a.objects[static_cast<std::size_t>(i)]->kind == Kind::kStr) ok = by_name(a.objects[static_cast<std::size_t>(i)]->text);
+        if (!ok) return std::nullopt;
+      }
+      return out;
+    }
+    return std::nullopt;
+  }
+
+  /// {name: input column indices} for every fitted transformer and 'remainder' (1.2+
+  /// _validate_column_callables + _validate_remainder), from transformers_ and _remainder.
+  const Value* CtInputIndices(const Obj& o) {
+    const Value* n_value = o.state->Get("n_features_in_");
+    if (!n_value || n_value->kind != Kind::kInt) n_value = o.state->Get("_n_features");
+    const Value* fitted = o.state->Get("transformers_");
+    if (!n_value || n_value->kind != Kind::kInt || !fitted || (fitted->kind != Kind::kList && fitted->kind != Kind::kTuple)) return nullptr;
+    const std::int64_t n = n_value->integer;
+    const std::vector<std::string> names = CtFeatureNames(o);
+    Value* out = file_.graph.New(Kind::kDict);
+    auto add = [&](const Value* name, const std::vector<std::int64_t>& idx) {
+      Value* list = file_.graph.New(Kind::kList);
+      for (std::int64_t i : idx) list->items.push_back(Int(i));
+      out->entries.emplace_back(name, list);
+    };
+    bool remainder = false;
+    for (const Value* item : fitted->items) {
+      if (item->items.size() < 3 || !item->items[0]->is_text()) return nullptr;
+      auto idx = CtColumnIndices(item->items[2], n, names);
+      if (!idx) {
+        throw Error::Unsupported(fmt::format("{}: the columns of transformer '{}' ({}) do not resolve to indices among the {} fitted "
+                                             "columns{}, which scikit-learn {} records at fit (_transformer_to_input_indices)",
+                                             o.path, std::string(item->items[0]->text), KindName(item->items[2]->kind), n,
+                                             names.empty() ? " (no column names recorded)" : "", target_.sklearn->Str()));
+      }
+      add(item->items[0], *idx);
+      remainder |= item->items[0]->text == "remainder";
+    }
+    if (!remainder) {
+      // a remainder without columns is absent from transformers_ (0.23 _remainder holds None)
+      const Value* r = o.state->Get("_remainder");
+      const Value* cols = r && r->kind == Kind::kTuple && r->items.size() == 3 ? r->items[2] : nullptr;
+      std::vector<std::int64_t> idx;
+      if (cols && !cols->is_none()) {
+        auto resolved = CtColumnIndices(cols, n, names);
+        if (!resolved) return nullptr;
+        idx = *resolved;
+      }
+      add(Str("remainder"), idx);
+    }
+    return out;
+  }
+
+  /// A fitted identity FunctionTransformer as 1.2+ ColumnTransformer.fit makes for 'passthrough'
+  /// columns (FunctionTransformer(accept_sparse=True, check_inverse=False,
+  /// feature_names_out='one-to-one'), fitted on those columns: n_features_in_, and
+  /// feature_names_in_ when fitted on a DataFrame).
+  Value* CtPassthroughTransformer(const std::vector<std::int64_t>& idx, const Value* names_in) {
+    Value* st = Dict({{"func", None()}, {"inverse_func", None()}, {"validate", Bool(false)}, {"accept_sparse", Bool(true)},
+                      {"check_inverse", Bool(false)}, {"feature_names_out", Str("one-to-one")}, {"kw_args", None()},
+                      {"inv_kw_args", None()}, {"_sklearn_output_config", Dict({{"transform", Str("default")}})},
+                      {"n_features_in_", Int(static_cast<std::int64_t>(idx.size()))}});
+    if (names_in && names_in->kind == Kind::kArray && names_in->array->dtype.kind == DTypeKind::kObject) {
+      auto a = std::make_shared<NdArray>();
+      a->dtype.kind = DTypeKind::kObject, a->dtype.itemsize = 8, a->dtype.byteorder = '|';
+      a->shape = {static_cast<std::int64_t>(idx.size())};
+      for (std::int64_t i : idx) a->objects.push_back(names_in->array->objects.at(static_cast<std::size_t>(i)));
+      Set(st, "feature_names_in_", ArrayValue(a));
+    }
+    Set(st, "_sklearn_version", Str(target_.sklearn->Str()));
+    return NewObj("sklearn.preprocessing._function_transformer", "FunctionTransformer", st);
+  }
+
+  // 'passthrough' columns: 1.2-1.3 transform replaces the string in transformers_ by the fitted
+  // FunctionTransformer held in _name_to_fitted_passthrough (an unfitted one otherwise); 1.4+
+  // fit stores that FunctionTransformer in transformers_ itself, and transform calls whatever
+  // transformers_ holds (1.4 _update_fitted_transformers). Older targets take the string.
+  void CtPassthrough(const Obj& o) {
+    const Version tgt = *target_.sklearn;
+    const Value* fitted = o.state->Get("transformers_");
+    if (tgt < Version{1, 2, 0} || !fitted || (fitted->kind != Kind::kList && fitted->kind != Kind::kTuple)) return;
+    const Value* held = o.state->Get("_name_to_fitted_passthrough");
+    std::vector<std::size_t> passthrough;
+    for (std::size_t i = 0; i < fitted->items.size(); ++i) {
+      const Value* item = fitted->items[i];
+      if (item->items.size() >= 3 && item->items[1]->is_text() && item->items[1]->text == "passthrough") passthrough.push_back(i);
+    }
+    if (passthrough.empty()) {
+      if (!held && tgt < Version{1, 4, 0}) Set(o.state, "_name_to_fitted_passthrough", file_.graph.New(Kind::kDict));
+      return;
+    }
+    const Value* indices = o.state->Get("_transformer_to_input_indices");
+    if (!indices) indices = CtInputIndices(o);
+    if (!indices) throw Error::Unsupported(o.path + ": the columns of its 'passthrough' transformers do not resolve to indices");
+    const Value* names_in = o.state->Get("feature_names_in_");
+    if (!names_in) names_in = o.state->Get("_feature_names_in");
+    Value* dict = tgt < Version{1, 4, 0} ? file_.graph.New(Kind::kDict) : nullptr;
+    Value* list = Mut(fitted);
+    std::string moved;
+    for (std::size_t i : passthrough) {
+      const Value* item = list->items[i];
+      const Value* name = item->items[0];
+      const Value* ft = held && held->kind == Kind::kDict && name->is_text() ? held->Get(name->text) : nullptr;
+      if (!ft) {
+        const Value* cols = name->is_text() ? indices->Get(name->text) : nullptr;
+        if (!cols || cols->kind != Kind::kList) throw Error::Unsupported(fmt::format("{}: no input columns recorded for passthrough '{}'", o.path, name->text));
+        std::vector<std::int64_t> idx;
+        for (const Value* c : cols->items) idx.push_back(c->integer);
+        ft = CtPassthroughTransformer(idx, names_in);
+      }
+      if (dict) {
+        dict->entries.emplace_back(name, ft);
+      } else {
+        Value* entry = file_.graph.New(item->kind);
+        entry->items = item->items;
+        entry->items[1] = ft;
+        list->items[i] = entry;
+      }
+      moved += (moved.empty() ? "'" : ", '") + std::string(name->text) + "'";
+    }
+    if (dict) {
+      Set(o.state, "_name_to_fitted_passthrough", dict);
+      Change(o.path, fmt::format("_name_to_fitted_passthrough: fitted identity FunctionTransformer(s) for {} (1.2 fit)", moved));
+    } else {
+      std::erase_if(o.state->entries, [](const auto& e) { return e.first->is_text() && e.first->text == "_name_to_fitted_passthrough"; });
+      Change(o.path, fmt::format("transformers_: 'passthrough' {} -> fitted identity FunctionTransformer (1.4 fit)", moved));
+    }
   }
 
   void Versions() {

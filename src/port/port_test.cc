@@ -7,8 +7,11 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <tuple>
+#include <vector>
 
 #include "skbridge/compat.h"
 #include "skbridge/error.h"
@@ -173,6 +176,110 @@ TEST(Port, DerivesRenamedAndNewAttributes) {
   }
 }
 
+// {name: [indices]} of a ported ColumnTransformer's _transformer_to_input_indices.
+std::map<std::string, std::vector<std::int64_t>> InputIndices(const Value* ct) {
+  std::map<std::string, std::vector<std::int64_t>> out;
+  const Value* d = ct->State()->Get("_transformer_to_input_indices");
+  if (!d) return out;
+  for (const auto& [k, v] : d->entries) {
+    auto& idx = out[std::string(k->text)];
+    for (const Value* i : v->items) idx.push_back(i->integer);
+  }
+  return out;
+}
+
+TEST(Port, ColumnTransformerInputIndicesFromColumnSpecs) {
+  using Indices = std::map<std::string, std::vector<std::int64_t>>;
+  {  // a boolean mask; the dropped remainder keeps its columns
+    ModelFile f = Read("0.23.2", "ColumnTransformer_mask_drop");
+    Port(f, Target::Parse("sklearn=1.9.0"));
+    EXPECT_EQ(InputIndices(f.graph.root), (Indices{{"std", {0, 2, 4}}, {"remainder", {1, 3, 5}}}));
+  }
+  {  // column names against the fitted DataFrame's; no remainder columns (0.23 _remainder holds None)
+    ModelFile f = Read("0.23.2", "ColumnTransformer_frame_names");
+    Port(f, Target::Parse("sklearn=1.2.1"));
+    EXPECT_EQ(InputIndices(f.graph.root), (Indices{{"num", {0, 1, 2}}, {"cat", {3, 4, 5}}, {"remainder", {}}}));
+    const Value* names = f.graph.root->State()->Get("feature_names_in_");
+    ASSERT_NE(names, nullptr);
+    EXPECT_EQ(names, f.graph.root->State()->Get("_feature_names_in"));
+  }
+}
+
+// Replaces the column selection of transformers_[i] by slice(start, stop, step).
+void SetSliceColumns(ModelFile& f, std::size_t i, const Value* start, const Value* stop, const Value* step) {
+  Value* slice = f.graph.New(Kind::kObject);
+  Value* callable = f.graph.New(Kind::kGlobal);
+  callable->text = f.graph.Store("builtins");
+  callable->name = f.graph.Store("slice");
+  Value* args = f.graph.New(Kind::kTuple);
+  args->items = {start, stop, step};
+  slice->object->callable = callable;
+  slice->object->args = args;
+  const Value* fitted = f.graph.root->State()->Get("transformers_");
+  Value* item = const_cast<Value*>(fitted->items[i]);
+  item->items[2] = slice;
+}
+
+TEST(Port, ColumnTransformerSliceSelections) {
+  using Indices = std::map<std::string, std::vector<std::int64_t>>;
+  auto none = [](ModelFile& f) { return f.graph.New(Kind::kNone); };
+  auto integer = [](ModelFile& f, std::int64_t i) { Value* v = f.graph.New(Kind::kInt); v->integer = i; return v; };
+  auto text = [](ModelFile& f, std::string_view s) { Value* v = f.graph.New(Kind::kStr); v->text = f.graph.Store(std::string(s)); return v; };
+  {  // integers: np.arange(n)[slice], negative step included
+    ModelFile f = Read("0.23.2", "ColumnTransformer_indices_passthrough");
+    SetSliceColumns(f, 0, integer(f, -5), integer(f, 3), none(f));
+    SetSliceColumns(f, 1, none(f), integer(f, 2), integer(f, -2));
+    Port(f, Target::Parse("sklearn=1.9.0"));
+    EXPECT_EQ(InputIndices(f.graph.root), (Indices{{"std", {1, 2}}, {"mm", {5, 3}}, {"remainder", {5}}}));
+  }
+  {  // labels: the stop label included (pandas .loc), as 1.2 _get_column_indices
+    ModelFile f = Read("0.23.2", "ColumnTransformer_frame_names");
+    SetSliceColumns(f, 0, text(f, "income"), text(f, "color"), none(f));
+    SetSliceColumns(f, 1, text(f, "size"), none(f), none(f));
+    Port(f, Target::Parse("sklearn=1.4.2"));
+    EXPECT_EQ(InputIndices(f.graph.root), (Indices{{"num", {1, 2, 3}}, {"cat", {4, 5}}, {"remainder", {}}}));
+  }
+  {  // a label the fitted frame did not have: refused, naming the transformer
+    ModelFile f = Read("0.23.2", "ColumnTransformer_frame_names");
+    SetSliceColumns(f, 1, text(f, "weight"), none(f), none(f));
+    std::string why = Refusal(f, "sklearn=1.2.1");
+    EXPECT_NE(why.find("the columns of transformer 'cat'"), std::string::npos) << why;
+  }
+}
+
+TEST(Port, ColumnTransformerPassthroughBecomesAFittedFunctionTransformer) {
+  {  // 1.4+: transformers_ holds the fitted identity FunctionTransformer
+    ModelFile f = Read("0.23.2", "ColumnTransformer_indices_passthrough");
+    PortReport r = Port(f, Target::Parse("sklearn=1.4.2"));
+    EXPECT_TRUE(Has(r, "fitted identity FunctionTransformer"));
+    const Value* fitted = f.graph.root->State()->Get("transformers_");
+    ASSERT_EQ(fitted->items.size(), 3u);
+    const Value* ft = fitted->items[2]->items[1];
+    ASSERT_EQ(ft->kind, Kind::kObject);
+    EXPECT_EQ(ft->GlobalPath(), "sklearn.preprocessing._function_transformer.FunctionTransformer");
+    EXPECT_EQ(ft->State()->Get("n_features_in_")->integer, 1);
+    EXPECT_EQ(ft->State()->Get("feature_names_out")->text, "one-to-one");
+    EXPECT_EQ(f.graph.root->State()->Get("_name_to_fitted_passthrough"), nullptr);
+    EXPECT_EQ(InputIndices(f.graph.root)["remainder"], (std::vector<std::int64_t>{5}));
+  }
+  {  // 1.2-1.3: the string stays; the fitted transformer sits in _name_to_fitted_passthrough
+    ModelFile f = Read("0.23.2", "ColumnTransformer_indices_passthrough");
+    Port(f, Target::Parse("sklearn=1.2.1"));
+    const Value* fitted = f.graph.root->State()->Get("transformers_");
+    EXPECT_EQ(fitted->items[2]->items[1]->text, "passthrough");
+    const Value* held = f.graph.root->State()->Get("_name_to_fitted_passthrough");
+    ASSERT_NE(held, nullptr);
+    ASSERT_NE(held->Get("remainder"), nullptr);
+    EXPECT_EQ(held->Get("remainder")->State()->Get("n_features_in_")->integer, 1);
+  }
+  {  // 1.2 -> 1.4: the held FunctionTransformer moves into transformers_
+    ModelFile f = Read("1.2.1", "ColumnTransformer_indices_passthrough");
+    const Value* held = f.graph.root->State()->Get("_name_to_fitted_passthrough")->Get("remainder");
+    Port(f, Target::Parse("sklearn=1.4.2"));
+    EXPECT_EQ(f.graph.root->State()->Get("transformers_")->items[2]->items[1], held);
+  }
+}
+
 // numpy 2 pickles a RandomState with its bit generator object (__bit_generator_ctor(<class>));
 // numpy 1 reads only __randomstate_ctor(name) with the state dict.
 TEST(Port, Numpy2RandomStatesRebuiltByNameForNumpy1) {
@@ -256,6 +363,202 @@ TEST(PortWild, Pre018SgdGetsTheParametersAddedSince) {
   EXPECT_TRUE(st->Get("tol")->is_none());
   EXPECT_FALSE(st->Get("early_stopping")->boolean);
   EXPECT_EQ(st->Get("max_iter")->integer, 1000);
+}
+
+TEST(Port, TfidfIdfDiagonalBothWays) {
+  {  // 1.9 idf_ -> <= 1.4 _idf_diag: a diagonal csr_matrix under the target scipy's module path
+    ModelFile f = Read("1.9.0", "TfidfTransformer");
+    const Value* idf = f.graph.root->State()->Get("idf_");
+    Port(f, Target::Parse("sklearn=0.23.2"));
+    const Value* diag = f.graph.root->State()->Get("_idf_diag");
+    ASSERT_NE(diag, nullptr);
+    EXPECT_EQ(diag->GlobalPath(), "scipy.sparse.csr.csr_matrix");  // scipy 1.6 has no scipy.sparse._csr
+    const Value* st = diag->State();
+    EXPECT_EQ(st->Get("data"), idf);
+    const std::int64_t n = idf->array->size();
+    EXPECT_EQ(st->Get("_shape")->items[0]->integer, n);
+    const auto& indptr = *st->Get("indptr")->array;
+    ASSERT_EQ(indptr.size(), n + 1);
+    EXPECT_EQ(indptr.dtype.itemsize, 4);
+    EXPECT_EQ(indptr.view<std::int32_t>()[static_cast<std::size_t>(n)], n);
+    ModelFile g = Read("1.9.0", "TfidfTransformer");
+    Port(g, Target::Parse("sklearn=1.4.2"));
+    EXPECT_EQ(g.graph.root->State()->Get("_idf_diag")->GlobalPath(), "scipy.sparse._csr.csr_matrix");
+  }
+  {  // a 0.23 transformer holds only _idf_diag: still fitted, so idf_ and n_features_in_ are derived
+    ModelFile f = Read("0.23.2", "TfidfTransformer");
+    Port(f, Target::Parse("sklearn=1.9.0"));
+    const Value* idf = f.graph.root->State()->Get("idf_");
+    ASSERT_NE(idf, nullptr);
+    EXPECT_EQ(f.graph.root->State()->Get("n_features_in_")->integer, idf->array->size());
+  }
+}
+
+TEST(Port, SimpleImputerConstantStatisticsCastToTheFitDtype) {
+  {  // 1.9 object statistics_ -> float64, as <= 1.4 fit stored them
+    ModelFile f = Read("1.9.0", "SimpleImputer_constant_indicator");
+    ASSERT_EQ(f.graph.root->State()->Get("statistics_")->array->dtype.kind, DTypeKind::kObject);
+    PortReport r = Port(f, Target::Parse("sklearn=1.4.2"));
+    EXPECT_TRUE(Has(r, "object array -> float64"));
+    const NdArray& stats = *f.graph.root->State()->Get("statistics_")->array;
+    ASSERT_EQ(stats.dtype.kind, DTypeKind::kFloat);
+    ASSERT_EQ(stats.size(), 6);
+    for (double d : stats.view<double>()) EXPECT_EQ(d, 0.0);
+  }
+  {  // an all-missing column (NaN statistic): 1.9 drops it, <= 1.4 keeps it -> refused
+    ModelFile f = Read("1.9.0", "SimpleImputer_constant_indicator");
+    Value* stats = nullptr;
+    for (auto& [k, v] : const_cast<Value*>(f.graph.root->State())->entries) {
+      if (k->text == "statistics_") stats = const_cast<Value*>(v);
+    }
+    ASSERT_NE(stats, nullptr);
+    auto copy = std::make_shared<NdArray>(*stats->array);
+    Value* nan = f.graph.New(Kind::kFloat);
+    nan->real = std::nan("");
+    copy->objects[2] = nan;
+    stats->array = copy;
+    std::string why = Refusal(f, "sklearn=1.2.1");
+    EXPECT_NE(why.find("column 2 was all-missing"), std::string::npos) << why;
+  }
+}
+
+TEST(Port, RidgeClassifierBinaryCoefAsOneRow) {
+  ModelFile f = Read("1.9.0", "RidgeClassifier_binary");
+  const NdArray before = *f.graph.root->State()->Get("coef_")->array;
+  ASSERT_EQ(before.ndim(), 1u);
+  Port(f, Target::Parse("sklearn=1.4.2"));
+  const NdArray& coef = *f.graph.root->State()->Get("coef_")->array;
+  EXPECT_EQ(coef.shape, (std::vector<std::int64_t>{1, before.shape[0]}));
+  EXPECT_EQ(coef.data, before.data);  // the same numbers
+}
+
+TEST(Port, FunctionTransformerGainsFeatureNamesOut) {
+  ModelFile f = Read("0.23.2", "FunctionTransformer_log1p");
+  Port(f, Target::Parse("sklearn=1.4.2"));
+  const Value* out = f.graph.root->State()->Get("feature_names_out");
+  ASSERT_NE(out, nullptr);
+  EXPECT_EQ(out->kind, Kind::kNone);
+}
+
+TEST(Port, KnnValidMaskFrom023) {
+  {  // KNNImputer: _valid_mask = ~all(_mask_fit_X, axis=0), as the 1.2.1 fixture (same data) holds
+    ModelFile f = Read("0.23.2", "KNNImputer");
+    Port(f, Target::Parse("sklearn=1.2.1"));
+    const Value* mask = f.graph.root->State()->Get("_valid_mask");
+    ASSERT_NE(mask, nullptr);
+    ModelFile want = Read("1.2.1", "KNNImputer");
+    const NdArray& w = *want.graph.root->State()->Get("_valid_mask")->array;
+    ASSERT_EQ(mask->array->shape, w.shape);
+    EXPECT_EQ(mask->array->dtype.kind, DTypeKind::kBool);
+    EXPECT_EQ(std::memcmp(mask->array->data, w.data, w.nbytes), 0);
+  }
+  {  // a column missing in every fitted row is invalid
+    ModelFile f = Read("0.23.2", "KNNImputer");
+    Value* fit_mask = nullptr;
+    for (auto& [k, v] : const_cast<Value*>(f.graph.root->State())->entries) {
+      if (k->text == "_mask_fit_X") fit_mask = const_cast<Value*>(v);
+    }
+    ASSERT_NE(fit_mask, nullptr);
+    auto copy = std::make_shared<NdArray>(*fit_mask->array);
+    auto buf = std::make_shared<std::vector<std::byte>>(copy->data, copy->data + copy->nbytes);
+    const std::int64_t rows = copy->shape[0], cols = copy->shape[1];
+    for (std::int64_t r = 0; r < rows; ++r) (*buf)[static_cast<std::size_t>(copy->fortran_order ? rows + r : r * cols + 1)] = std::byte{1};
+    copy->data = buf->data();
+    copy->owner = buf;
+    fit_mask->array = copy;
+    Port(f, Target::Parse("sklearn=1.4.2"));
+    const NdArray& valid = *f.graph.root->State()->Get("_valid_mask")->array;
+    ASSERT_EQ(valid.size(), cols);
+    for (std::int64_t c = 0; c < cols; ++c) EXPECT_EQ(valid.data[c] != std::byte{0}, c != 1) << c;
+  }
+}
+
+TEST(Port, SplineTransformerBSplineLayoutAcrossScipy) {
+  auto first_spline = [](const ModelFile& f) { return f.graph.root->State()->Get("bsplines_")->items[0]->State(); };
+  {  // scipy 1.10 layout (t, c) -> scipy 1.17 (_t, _c, _asarray)
+    ModelFile f = Read("1.2.1", "SplineTransformer");
+    const Value* t = first_spline(f)->Get("t");
+    PortReport r = Port(f, Target::Parse("sklearn=1.9.0"));
+    EXPECT_TRUE(Has(r, "t, c -> _t, _c"));
+    const Value* st = first_spline(f);
+    EXPECT_EQ(st->Get("t"), nullptr);
+    EXPECT_EQ(st->Get("_t"), t);
+    ASSERT_NE(st->Get("_asarray"), nullptr);
+    EXPECT_EQ(st->Get("_asarray")->GlobalPath(), "scipy._lib.array_api_compat.numpy._aliases.asarray");
+  }
+  {  // and back: no global of scipy 1.17 left for the older scipy
+    ModelFile f = Read("1.9.0", "SplineTransformer");
+    Port(f, Target::Parse("sklearn=1.2.1"));
+    const Value* st = first_spline(f);
+    EXPECT_NE(st->Get("t"), nullptr);
+    EXPECT_NE(st->Get("c"), nullptr);
+    EXPECT_EQ(st->Get("_asarray"), nullptr);
+    for (const auto& g : f.globals) EXPECT_EQ(g.Path().find("array_api_compat"), std::string::npos) << g.Path();
+  }
+  {  // handle_missing='zeros' (1.8+) has no older counterpart
+    ModelFile f = Read("1.9.0", "SplineTransformer");
+    for (auto& [k, v] : const_cast<Value*>(f.graph.root->State())->entries) {
+      if (k->text == "handle_missing") const_cast<Value*>(v)->text = f.graph.Store("zeros");
+    }
+    std::string why = Refusal(f, "sklearn=1.4.2");
+    EXPECT_NE(why.find("handle_missing='zeros'"), std::string::npos) << why;
+  }
+}
+
+// A 0.23 TfidfTransformer as fitted with use_idf=False: no _idf_diag.
+void WithoutIdf(Value* tfidf_state) {
+  std::erase_if(tfidf_state->entries, [](const auto& e) { return e.first->text == "_idf_diag"; });
+  for (auto& [k, v] : tfidf_state->entries) {
+    if (k->text == "use_idf") const_cast<Value*>(v)->boolean = false;
+  }
+}
+
+TEST(Port, TfidfWithoutIdfFrom023) {
+  {  // inside a vectorizer: n_features_in_ = the vocabulary size, and no idf_ is wanted
+    ModelFile f = Read("0.23.2", "TfidfVectorizer");
+    Value* tfidf = const_cast<Value*>(f.graph.root->State()->Get("_tfidf")->State());
+    WithoutIdf(tfidf);
+    Port(f, Target::Parse("sklearn=1.9.0"));
+    ASSERT_NE(tfidf->Get("n_features_in_"), nullptr);
+    EXPECT_EQ(tfidf->Get("n_features_in_")->integer, static_cast<std::int64_t>(f.graph.root->State()->Get("vocabulary_")->entries.size()));
+    EXPECT_EQ(tfidf->Get("idf_"), nullptr);
+  }
+  {  // standalone: the feature count is nowhere in the file
+    ModelFile f = Read("0.23.2", "TfidfTransformer");
+    WithoutIdf(const_cast<Value*>(f.graph.root->State()));
+    std::string why = Refusal(f, "sklearn=1.9.0");
+    EXPECT_NE(why.find("fitted with use_idf=False"), std::string::npos) << why;
+    ModelFile g = Read("0.23.2", "TfidfTransformer");
+    WithoutIdf(const_cast<Value*>(g.graph.root->State()));
+    Port(g, Target::Parse("sklearn=1.4.2"));  // 1.4 transform never asks whether it is fitted
+  }
+}
+
+TEST(Port, NumpyAliasesRemovedInNumpy2) {
+  // a FunctionTransformer whose func numpy 1 pickled as numpy.round_ (an alias numpy 2.0 removed)
+  auto with_round_ = [](ModelFile& f) {
+    Value* round_ = f.graph.New(Kind::kGlobal);
+    round_->text = f.graph.Store("numpy");
+    round_->name = f.graph.Store("round_");
+    for (auto& [k, v] : const_cast<Value*>(f.graph.root->State())->entries) {
+      if (k->text == "func") v = round_;
+    }
+  };
+  auto paths = [](const ModelFile& f) {
+    std::set<std::string> out;
+    for (const auto& g : f.globals) out.insert(g.Path());
+    return out;
+  };
+  ModelFile f = Read("0.23.2", "FunctionTransformer_log1p");
+  with_round_(f);
+  PortReport r = Port(f, Target::Parse("sklearn=1.9.0"));
+  EXPECT_TRUE(Has(r, "numpy.round_ -> numpy.round"));
+  EXPECT_TRUE(paths(f).count("numpy.round"));
+  EXPECT_FALSE(paths(f).count("numpy.round_"));
+  ModelFile g = Read("0.23.2", "FunctionTransformer_log1p");
+  with_round_(g);
+  Port(g, Target::Parse("sklearn=1.2.1"));  // numpy 1.24 still has the alias
+  EXPECT_TRUE(paths(g).count("numpy.round_"));
 }
 
 TEST(Port, UnknownTargetIsRefused) {
