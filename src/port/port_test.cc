@@ -561,6 +561,24 @@ TEST(Port, NumpyAliasesRemovedInNumpy2) {
   EXPECT_TRUE(paths(g).count("numpy.round_"));
 }
 
+// scoring=None: the function _passthrough_scorer up to 1.3, a _PassthroughScorer(estimator) from 1.4.
+TEST(Port, PassthroughScorerBothWays) {
+  ModelFile f = Read("1.2.1", "GridSearchCV_ridge");
+  PortReport r = Port(f, Target::Parse("sklearn=1.9.0"));
+  EXPECT_TRUE(Has(r, "_PassthroughScorer(estimator)"));
+  const Value* scorer = f.graph.root->State()->Get("scorer_");
+  ASSERT_EQ(scorer->kind, Kind::kObject);
+  EXPECT_EQ(scorer->Class()->name, "_PassthroughScorer");
+  EXPECT_EQ(scorer->State()->Get("_estimator"), f.graph.root->State()->Get("estimator"));
+
+  ModelFile g = Read("1.9.0", "GridSearchCV_ridge");
+  Port(g, Target::Parse("sklearn=1.2.1"));
+  const Value* fn = g.graph.root->State()->Get("scorer_");
+  ASSERT_EQ(fn->kind, Kind::kGlobal);
+  EXPECT_EQ(fn->name, "_passthrough_scorer");
+  for (const auto& gl : g.globals) EXPECT_NE(gl.name, "_PassthroughScorer");
+}
+
 TEST(Port, UnknownTargetIsRefused) {
   ModelFile f = Read("1.9.0", "LogisticRegression_binary");
   std::string why = Refusal(f, "sklearn=1.1.0");
