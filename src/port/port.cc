@@ -73,13 +73,14 @@ class Porter {
       if (!f.portable) throw Error::Unsupported(fmt::format("{}: {} ({})", f.path, f.message, f.change));
     }
     Collect();
-    RefuseUnverified();
+    RefuseLostBehaviour();
     Glms();
     AdaBoostSamme();
     Losses();
     CyPickles();
     RemainderColumnLists();
     PassthroughScorers();
+    SgdLossObjects();
     ScipyLayouts();
     NumpyRemovedAliases();
     RenameGlobals();
@@ -99,17 +100,13 @@ class Porter {
  private:
   void Change(std::string path, std::string what) { report_.changes.push_back({std::move(path), std::move(what)}); }
 
-  // Ports that the live checks in the real targets (tests/live/run_port.sh) showed to fail, with
-  // the reason. Each stays refused until a derivation makes it pass there.
-  void RefuseUnverified() {
+  // Behaviour the source offers that no state of the target's class can express (measured live):
+  // methods the target's class lacks, and a prediction rule it does not have. Refused, naming it.
+  void RefuseLostBehaviour() {
     const Version tgt = *target_.sklearn;
     auto written = [](const Obj& o) -> std::optional<Version> {
       const Value* v = o.state ? o.state->Get("_sklearn_version") : nullptr;
       return v && v->is_text() ? Version::Parse(v->text) : std::nullopt;
-    };
-    [[maybe_unused]] auto truthy = [](const Obj& o, std::string_view key) {
-      const Value* v = o.state ? o.state->Get(key) : nullptr;
-      return v && ((v->kind == Kind::kBool && v->boolean) || (v->kind == Kind::kInt && v->integer != 0));
     };
     auto text_is = [](const Obj& o, std::string_view key, std::string_view value) {
       const Value* v = o.state ? o.state->Get(key) : nullptr;
@@ -120,8 +117,7 @@ class Porter {
       std::function<bool(const Obj&, const Version& src)> applies;
       std::string_view reason;
     };
-    [[maybe_unused]] const Version v1_0{1, 0, 0};
-    const Version v1_1{1, 1, 0}, v1_3{1, 3, 0}, v1_4_2{1, 4, 2}, v1_5{1, 5, 0};
+    const Version v1_3{1, 3, 0}, v1_5{1, 5, 0};
     const std::vector<Rule> rules = {
         {"NearestCentroid", [&](const Obj& o, const Version& s) { return s >= v1_5 && tgt < v1_5 && text_is(o, "metric", "euclidean"); },
          "with metric 'euclidean' the original offers decision_function, predict_proba and predict_log_proba (added in 1.5), "
@@ -137,7 +133,7 @@ class Porter {
       std::string_view name = ShortName(o.class_path);
       for (const auto& r : rules) {
         if (name == r.cls && r.applies(o, *src)) {
-          throw Error::Unsupported(fmt::format("{}: porting {} from scikit-learn {} to {} is not verified: {}", o.path, o.class_path,
+          throw Error::Unsupported(fmt::format("{}: no faithful port of {} from scikit-learn {} to {}: {}", o.path, o.class_path,
                                                src->Str(), tgt.Str(), r.reason));
         }
       }
@@ -880,6 +876,32 @@ class Porter {
       ++n;
     }
     if (n) Change("file", fmt::format("{} ColumnTransformer remainder column list(s) (_RemainderColsList) -> plain list", n));
+  }
+
+  // SGD* keep the loss object they were fitted with (loss_function_, 1.4+ _loss_function_), which
+  // only fit / partial_fit read (predict uses coef_, predict_proba the loss name). 1.9 builds
+  // log_loss as sklearn._loss._loss.CyHalfBinomialLoss where <= 1.4 built _sgd_fast.Log: when the
+  // target has no class of that name anywhere, the object is dropped, as a model that was never
+  // fitted further would not miss it.
+  void SgdLossObjects() {
+    int n = 0;
+    for (const auto& o : objects_) {
+      if (!o.state || !ShortName(o.class_path).starts_with("SGD")) continue;
+      for (const char* key : {"loss_function_", "_loss_function_"}) {
+        const Value* v = o.state->Get(key);
+        const Value* cls = v && v->kind == Kind::kObject ? v->Class() : nullptr;
+        if (!cls) continue;
+        std::string name(cls->name);
+        if (name.starts_with("__pyx_unpickle_")) name = name.substr(15);
+        std::string path = std::string(cls->text) + "." + name;
+        auto own = env_->resolves.find(path);
+        if ((own != env_->resolves.end() && own->second) || !compat::TargetPathFor(*env_, cls->text, name).empty()) continue;
+        std::erase_if(o.state->entries, [&](const auto& e) { return e.first->is_text() && e.first->text == key; });
+        Change(o.path, fmt::format("{} ({}) dropped: scikit-learn {} has no such class, and only fit reads it", key, path,
+                                   target_.sklearn->Str()));
+        ++n;
+      }
+    }
   }
 
   // A search fitted with scoring=None holds scorer_ = check_scoring(estimator): up to 1.3 the
