@@ -90,6 +90,18 @@ TEST(Doctor, ClassMissingEverywhereInTheTargetNamesTheVersionsThatHaveIt) {
   EXPECT_TRUE(moved);
 }
 
+// An unmeasured target still gets the version-threshold rules, and no fix that port would refuse.
+TEST(Doctor, UnmeasuredTargetGetsRulesButNoPortHint) {
+  fs::path file = fs::path(SKBRIDGE_SOURCE_DIR) / "tests" / "fixtures" / "1.2.1" / "DecisionTreeClassifier_multiclass.joblib";
+  DoctorReport r = Doctor(ReadModelFile(file.string()), Target::Parse("sklearn=1.3.2,numpy=1.26.4,python=3.11,joblib=1.3.2"));
+  bool layout = false;
+  for (const auto& f : r.findings) {
+    EXPECT_FALSE(f.fix.starts_with("skbridge port ")) << f.fix;
+    layout |= f.verdict == Verdict::kLoadFails && f.message.find("8") != std::string::npos;
+  }
+  EXPECT_TRUE(layout);  // 7 -> 8 node fields at 1.3
+}
+
 TEST(Doctor, TargetParsing) {
   Target t = Target::Parse("sklearn=1.2.1,numpy=1.24.2,python=3.11");
   EXPECT_EQ(t.sklearn->Str(), "1.2.1");
