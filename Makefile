@@ -2,7 +2,7 @@
 BUILD ?= build
 FUZZ_BUILD ?= build-fuzz
 JOBS ?= $(shell nproc)
-FUZZ_SECONDS ?= 60
+FUZZ_SECONDS ?= 90
 
 .PHONY: all deps build demo test envs fuzz fuzz-build clean
 

@@ -13,7 +13,7 @@ SECONDS_TOTAL=${2:-60}
 [ -n "$BUILD" ] || { echo "usage: $0 BUILD_DIR [SECONDS]" >&2; exit 2; }
 case "$SECONDS_TOTAL" in ''|*[!0-9]*) echo "run-fuzz: SECONDS must be a whole number" >&2; exit 2 ;; esac
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-TARGETS=(reader container)
+TARGETS=(reader container port)
 ARTIFACTS=${FUZZ_ARTIFACTS:-$BUILD/fuzz-artifacts}
 SEED=${FUZZ_SEED:-1}
 mkdir -p "$ARTIFACTS" || exit 2
