@@ -406,7 +406,7 @@ const std::vector<AttrRule>& Porter::AttrRules() {
   return attr_rules_;
 }
 
-// HistGradientBoosting rows (see section 3b).
+// HistGradientBoosting rows (see section 3b, hist_gradient_boosting.cc).
 void Porter::HgbAttrRules(std::vector<AttrRule>* rules) {
   auto get = [](const Obj& o, const char* k) { return o.state->Get(k); };
   for (std::string_view cls : {"HistGradientBoostingClassifier", "HistGradientBoostingRegressor"}) {

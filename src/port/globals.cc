@@ -10,33 +10,6 @@
 
 namespace skbridge::port_detail {
 
-// Cython pickles a stateless extension type as __pyx_unpickle_CyX(CyX, checksum, ()) up to 1.4;
-// 1.9 has no __pyx_unpickle_ for most of them and pickles them as CyX() (CyX(param) for the
-// parametrised ones, _loss.pyx.tp __reduce__). Calling the class builds the same object in every
-// version from 1.2 on.
-void Porter::CyPickles() {
-  for (std::size_t i = 0; i < file_.graph.node_count(); ++i) {
-    Value* v = file_.graph.node(i);
-    if (v->kind != Kind::kObject || v->object->form != ObjectForm::kReduce || !v->object->callable || v->object->state) continue;
-    const Value* c = v->object->callable;
-    if (c->kind != Kind::kGlobal || c->text != "sklearn._loss._loss" || !std::string_view(c->name).starts_with("__pyx_unpickle_Cy")) continue;
-    auto own = env_->resolves.find(fmt::format("{}.{}", std::string(c->text), std::string(c->name)));
-    if (own != env_->resolves.end() && own->second) continue;
-    const Value* args = v->object->args;
-    if (!args || args->kind != Kind::kTuple || args->items.size() != 3 || args->items[0]->kind != Kind::kGlobal ||
-        args->items[2]->kind != Kind::kTuple)
-      continue;
-    // a parametrised loss (CyHuberLoss delta, CyPinballLoss quantile, CyHalfTweedieLoss power) pickles
-    // its one double as the state; 1.9 pickles it as CyX(param), which 1.4's constructor also takes
-    const auto& state = args->items[2]->items;
-    if (state.size() > 1 || (state.size() == 1 && state[0]->kind != Kind::kFloat)) continue;
-    v->object->callable = args->items[0];
-    v->object->args = Tuple(state);
-    Change("file", fmt::format("{}.{}(...) -> {}({}) (a Cython loss)", std::string(c->text), std::string(c->name),
-                               std::string(args->items[0]->name), state.empty() ? "" : state[0]->Repr()));
-  }
-}
-
 // ---- 2. globals ------------------------------------------------------------------------------
 
 /// The nodes reachable from the root: rewrites (the loss objects) leave the replaced nodes behind.
@@ -185,6 +158,35 @@ void Porter::NumpyRemovedAliases() {
     Change("file", fmt::format("global {}.{} -> numpy.{} (the alias numpy 2.0 removed)", std::string(g->text), std::string(g->name), it->second));
     g->text = file_.graph.Store("numpy");
     g->name = file_.graph.Store(std::string(it->second));
+  }
+}
+
+// ---- Cython loss pickles -------------------------------------------------------------------
+
+// Cython pickles a stateless extension type as __pyx_unpickle_CyX(CyX, checksum, ()) up to 1.4;
+// 1.9 has no __pyx_unpickle_ for most of them and pickles them as CyX() (CyX(param) for the
+// parametrised ones, _loss.pyx.tp __reduce__). Calling the class builds the same object in every
+// version from 1.2 on.
+void Porter::CyPickles() {
+  for (std::size_t i = 0; i < file_.graph.node_count(); ++i) {
+    Value* v = file_.graph.node(i);
+    if (v->kind != Kind::kObject || v->object->form != ObjectForm::kReduce || !v->object->callable || v->object->state) continue;
+    const Value* c = v->object->callable;
+    if (c->kind != Kind::kGlobal || c->text != "sklearn._loss._loss" || !std::string_view(c->name).starts_with("__pyx_unpickle_Cy")) continue;
+    auto own = env_->resolves.find(fmt::format("{}.{}", std::string(c->text), std::string(c->name)));
+    if (own != env_->resolves.end() && own->second) continue;
+    const Value* args = v->object->args;
+    if (!args || args->kind != Kind::kTuple || args->items.size() != 3 || args->items[0]->kind != Kind::kGlobal ||
+        args->items[2]->kind != Kind::kTuple)
+      continue;
+    // a parametrised loss (CyHuberLoss delta, CyPinballLoss quantile, CyHalfTweedieLoss power) pickles
+    // its one double as the state; 1.9 pickles it as CyX(param), which 1.4's constructor also takes
+    const auto& state = args->items[2]->items;
+    if (state.size() > 1 || (state.size() == 1 && state[0]->kind != Kind::kFloat)) continue;
+    v->object->callable = args->items[0];
+    v->object->args = Tuple(state);
+    Change("file", fmt::format("{}.{}(...) -> {}({}) (a Cython loss)", std::string(c->text), std::string(c->name),
+                               std::string(args->items[0]->name), state.empty() ? "" : state[0]->Repr()));
   }
 }
 

@@ -112,6 +112,22 @@ Value* Porter::GlmFamily(std::string_view estimator, double power, const Value* 
   return NewObj("sklearn._loss.glm_distribution", cls, Dict({{"_lower_bound", bound}, {"_power", power_value}}));
 }
 
+// ---- SGDClassifier / SGDRegressor ------------------------------------------------------------
+
+// SGDClassifier: loss 'log' was renamed 'log_loss' in 1.1 and removed in 1.3.
+void Porter::SgdLoss(const Obj& o) {
+  const Value* loss = o.state->Get("loss");
+  if (!loss || !loss->is_text()) return;
+  Version tgt = *target_.sklearn;
+  if (loss->text == "log" && tgt >= Version{1, 3, 0}) {
+    Set(o.state, "loss", Str("log_loss"));
+    Change(o.path, "loss 'log' -> 'log_loss' (renamed in scikit-learn 1.1)");
+  } else if (loss->text == "log_loss" && tgt < Version{1, 1, 0}) {
+    Set(o.state, "loss", Str("log"));
+    Change(o.path, "loss 'log_loss' -> 'log' (the name before scikit-learn 1.1)");
+  }
+}
+
 // SGD* keep the loss object they were fitted with (loss_function_, 1.4+ _loss_function_), which
 // only fit / partial_fit read (predict uses coef_, predict_proba the loss name). 1.9 builds
 // log_loss as sklearn._loss._loss.CyHalfBinomialLoss where <= 1.4 built _sgd_fast.Log: when the
@@ -201,20 +217,6 @@ void Porter::BayesStd(const Obj& o) {
     Change(o.path, fmt::format("normalize -> True with X_scale_ ones: scikit-learn {} computes the predictive std on (X - X_offset_) / "
                                "X_scale_ only when normalizing, as {} does on X - X_offset_ (the mean ignores normalize)",
                                tgt.Str(), src.Str()));
-  }
-}
-
-// SGDClassifier: loss 'log' was renamed 'log_loss' in 1.1 and removed in 1.3.
-void Porter::SgdLoss(const Obj& o) {
-  const Value* loss = o.state->Get("loss");
-  if (!loss || !loss->is_text()) return;
-  Version tgt = *target_.sklearn;
-  if (loss->text == "log" && tgt >= Version{1, 3, 0}) {
-    Set(o.state, "loss", Str("log_loss"));
-    Change(o.path, "loss 'log' -> 'log_loss' (renamed in scikit-learn 1.1)");
-  } else if (loss->text == "log_loss" && tgt < Version{1, 1, 0}) {
-    Set(o.state, "loss", Str("log"));
-    Change(o.path, "loss 'log_loss' -> 'log' (the name before scikit-learn 1.1)");
   }
 }
 

@@ -171,11 +171,11 @@ class Porter {
 
   // ---- globals.cc --------------------------------------------------------------------------------
 
-  void CyPickles();  ///< __pyx_unpickle_CyX(CyX, checksum, state) -> CyX(param)
   std::set<const Value*> Reachable();
   void RenameGlobals();
   void RandomStates();         ///< numpy.random objects in the target numpy's pickled form
   void NumpyRemovedAliases();  ///< numpy 1 aliases numpy 2 removed, as FunctionTransformer funcs
+  void CyPickles();            ///< __pyx_unpickle_CyX(CyX, checksum, state) -> CyX(param)
 
   // ---- trees.cc ----------------------------------------------------------------------------------
 
@@ -245,11 +245,11 @@ class Porter {
   static std::string_view GlmLossName(std::string_view estimator, bool log_link);
   Value* GlmLoss(std::string_view estimator, double power, bool log_link);                 ///< 1.1+ _base_loss
   Value* GlmFamily(std::string_view estimator, double power, const Value* power_value);  ///< 0.23 _family_instance
+  void SgdLoss(const Obj& o);  ///< loss 'log' <-> 'log_loss'
   void SgdLossObjects();
   const Value* BayesFilled(const Obj& o, double fill);
   static bool AllEqual(const Obj& o, const char* key, double x);
   void BayesStd(const Obj& o);
-  void SgdLoss(const Obj& o);  ///< loss 'log' <-> 'log_loss'
   void RidgeBinaryCoef(const Obj& o);
 
   // ---- compose.cc --------------------------------------------------------------------------------
