@@ -63,7 +63,8 @@ void Porter::SammeAsSammeR(const Obj& o) {
   const double scale = steepest > 30 ? 30 / steepest : 1.0;
   for (std::size_t m = 0; m < est->items.size(); ++m) {
     const Value* e = est->items[m];
-    std::string_view ecls = ShortName(e->GlobalPath());
+    const std::string epath = e->GlobalPath();
+    std::string_view ecls = ShortName(epath);
     const Value* tree = StateOf(e) ? StateOf(e)->Get("tree_") : nullptr;
     Value* tree_state = Mut(StateOf(tree));
     const Value* values = tree_state ? tree_state->Get("values") : nullptr;

@@ -311,7 +311,7 @@ void Porter::ShiftFirstStage(const Obj& o, std::int64_t k, bool from_symmetric) 
   const Value* init_state = StateOf(init);
   const Value* strategy = init_state ? init_state->Get("strategy") : nullptr;
   const Value* prior = init_state ? init_state->Get("class_prior_") : nullptr;
-  if (!init || ShortName(init->GlobalPath()) != "DummyClassifier" || !strategy || !strategy->is_text() || strategy->text != "prior") {
+  if (!init || !init->GlobalPath().ends_with(".DummyClassifier") || !strategy || !strategy->is_text() || strategy->text != "prior") {
     throw Error::Unsupported(fmt::format(
         "{}: a multiclass gradient boosting model whose init_ is {} (not DummyClassifier(strategy='prior')): scikit-learn >= 1.4 "
         "starts the raw predictions from the symmetric multinomial logit of init_'s probabilities, earlier versions from their log, "

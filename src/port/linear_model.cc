@@ -35,7 +35,8 @@ void Porter::Glms() {
       const Value* fs = StateOf(family);
       power_value = fs ? fs->Get("_power") : nullptr;
       power = Real(power_value);
-      std::string_view link_cls = ShortName(link_instance->GlobalPath());
+      const std::string link_path = link_instance->GlobalPath();
+      std::string_view link_cls = ShortName(link_path);
       if (!power || (link_cls != "LogLink" && link_cls != "IdentityLink")) {
         throw Error::Unsupported(fmt::format("{}: a GLM with family {} and link {}: not a Tweedie family with a log or identity link",
                                              o.path, family->Repr(), link_instance->Repr()));
@@ -43,7 +44,8 @@ void Porter::Glms() {
       log_link = link_cls == "LogLink";
     } else if (base_loss && !family) {
       if (tgt_loss) continue;
-      std::string_view loss_cls = ShortName(base_loss->GlobalPath());
+      const std::string loss_path = base_loss->GlobalPath();
+      std::string_view loss_cls = ShortName(loss_path);
       const Value* ls = StateOf(base_loss);
       if (loss_cls == "HalfPoissonLoss") power = 1, power_value = Int(1);
       if (loss_cls == "HalfGammaLoss") power = 2, power_value = Int(2);

@@ -601,7 +601,9 @@ TEST(Port, IsolationForestGetsItsPerTreePathLengths) {
   EXPECT_EQ(d.view<std::int64_t>()[0], 1);
   for (std::int64_t i = 0; i < nodes.size(); ++i) {
     std::int64_t l = field(i, "left_child");
-    if (l >= 0) EXPECT_EQ(d.view<std::int64_t>()[l], d.view<std::int64_t>()[i] + 1);
+    if (l >= 0) {
+      EXPECT_EQ(d.view<std::int64_t>()[l], d.view<std::int64_t>()[i] + 1);
+    }
     double n = static_cast<double>(field(i, "n_node_samples"));
     double want = n <= 1 ? 0 : n == 2 ? 1 : 2 * (std::log(n - 1) + 0.5772156649015329) - 2 * (n - 1) / n;
     EXPECT_DOUBLE_EQ(a.view<double>()[i], want);

@@ -28,6 +28,8 @@ using compat::EnvKnowledge;
 
 inline Value* Mut(const Value* v) { return const_cast<Value*>(v); }  // the graph is ours to edit
 
+// A view into `path`: a temporary string would leave it dangling (found by fuzz_port).
+std::string_view ShortName(std::string&&) = delete;
 inline std::string_view ShortName(std::string_view path) {
   auto dot = path.rfind('.');
   return dot == std::string_view::npos ? path : path.substr(dot + 1);
