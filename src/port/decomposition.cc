@@ -23,15 +23,9 @@ std::int64_t Porter::NmfFeatures(const Obj& o) {
   return c && c->kind == Kind::kArray && c->array->ndim() == 2 ? c->array->shape[1] : 0;
 }
 
-std::optional<double> Porter::Number(const Value* v) {
-  if (v && v->kind == Kind::kFloat) return v->real;
-  if (v && v->kind == Kind::kInt) return static_cast<double>(v->integer);
-  return std::nullopt;
-}
-
 /// 1.0+ alpha_W for a 0.23 alpha: a double a with n_features * a == alpha exactly.
 const Value* Porter::NmfAlphaW(const Obj& o) {
-  auto alpha = Number(o.state->Get("alpha"));
+  auto alpha = AsReal(o.state->Get("alpha"));
   std::int64_t n = NmfFeatures(o);
   if (!alpha || n <= 0) return nullptr;
   const double nf = static_cast<double>(n), guess = *alpha / nf;
@@ -45,7 +39,7 @@ const Value* Porter::NmfAlphaW(const Obj& o) {
 
 /// 0.23 alpha for a 1.0+ alpha_W: n_features * alpha_W (the penalty 1.0+ applied to W).
 const Value* Porter::NmfAlpha(const Obj& o) {
-  auto alpha_w = Number(o.state->Get("alpha_W"));
+  auto alpha_w = AsReal(o.state->Get("alpha_W"));
   std::int64_t n = NmfFeatures(o);
   if (!alpha_w || n <= 0) return nullptr;
   return Float(static_cast<double>(n) * *alpha_w);

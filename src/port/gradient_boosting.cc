@@ -209,16 +209,6 @@ std::optional<double> Porter::CyParam(const Value* closs) {
   return std::nullopt;
 }
 
-std::optional<double> Porter::Real(const Value* v) {
-  if (v && v->kind == Kind::kFloat) return v->real;
-  if (v && v->kind == Kind::kInt && !v->is_big_int()) return static_cast<double>(v->integer);
-  // a numpy float64 scalar (Huber's gamma is np.percentile's result)
-  if (v && v->kind == Kind::kArray && v->array->is_scalar && v->array->dtype.kind == DTypeKind::kFloat && v->array->dtype.itemsize == 8 &&
-      v->array->dtype.byteorder != '>')
-    return v->array->view<double>()[0];
-  return std::nullopt;
-}
-
 Value* Porter::CyLoss(std::string_view cls, std::optional<double> param) {
   Value* c = file_.graph.New(Kind::kObject);  // CyX() / CyX(param): the constructor of 1.4 and 1.9 alike
   c->object->form = ObjectForm::kReduce;
@@ -233,13 +223,13 @@ Value* Porter::GbLoss(const Obj& o, const Value* held, GbKind kind, std::int64_t
   const Value* held_state = StateOf(held);
   std::optional<double> alpha, gamma;
   if (held_state) {
-    alpha = Real(held_state->Get("alpha"));                                   // <= 1.3 Huber / Quantile
-    if (!alpha) alpha = Real(held_state->Get("quantile"));                     // >= 1.4 HuberLoss
+    alpha = AsReal(held_state->Get("alpha"));                                   // <= 1.3 Huber / Quantile
+    if (!alpha) alpha = AsReal(held_state->Get("quantile"));                     // >= 1.4 HuberLoss
     if (!alpha && kind == GbKind::kQuantile) alpha = CyParam(held_state->Get("closs"));  // >= 1.4 PinballLoss
-    gamma = Real(held_state->Get("gamma"));                                   // <= 1.3 Huber
+    gamma = AsReal(held_state->Get("gamma"));                                   // <= 1.3 Huber
     if (!gamma && kind == GbKind::kHuber) gamma = CyParam(held_state->Get("closs"));     // >= 1.4 HuberLoss
   }
-  if (!alpha) alpha = Real(o.state->Get("alpha"));  // the estimator's parameter, which fit passed on
+  if (!alpha) alpha = AsReal(o.state->Get("alpha"));  // the estimator's parameter, which fit passed on
   if ((kind == GbKind::kHuber || kind == GbKind::kQuantile) && !alpha) {
     throw Error::Unsupported(o.path + ": a quantile / Huber gradient boosting loss without its alpha");
   }
@@ -322,7 +312,7 @@ void Porter::ShiftFirstStage(const Obj& o, std::int64_t k, bool from_symmetric) 
       prior->array->size() != k) {
     throw Error::Unsupported(o.path + ".init_: class_prior_ is not a float64 array of one probability per class");
   }
-  auto lr = Real(o.state->Get("learning_rate"));
+  auto lr = AsReal(o.state->Get("learning_rate"));
   if (!lr || *lr == 0) throw Error::Unsupported(o.path + ": learning_rate is not a non-zero number");
   const Value* est = o.state->Get("estimators_");
   if (!est || est->kind != Kind::kArray || est->array->dtype.kind != DTypeKind::kObject || est->array->ndim() != 2 ||

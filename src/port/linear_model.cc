@@ -34,7 +34,7 @@ void Porter::Glms() {
       if (tgt_loss == false) continue;
       const Value* fs = StateOf(family);
       power_value = fs ? fs->Get("_power") : nullptr;
-      power = Real(power_value);
+      power = AsReal(power_value);
       const std::string link_path = link_instance->GlobalPath();
       std::string_view link_cls = ShortName(link_path);
       if (!power || (link_cls != "LogLink" && link_cls != "IdentityLink")) {
@@ -51,7 +51,7 @@ void Porter::Glms() {
       if (loss_cls == "HalfGammaLoss") power = 2, power_value = Int(2);
       if (loss_cls == "HalfTweedieLoss" || loss_cls == "HalfTweedieLossIdentity") {
         power_value = o.state->Get("power");  // the parameter fit passed on (float(power) in closs)
-        power = Real(power_value);
+        power = AsReal(power_value);
         if (ls && power != CyParam(ls->Get("closs"))) power.reset();
       }
       if (!power) throw Error::Unsupported(fmt::format("{}: a GLM with loss {}: no family of scikit-learn {} matches it", o.path,

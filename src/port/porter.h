@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <set>
@@ -25,6 +26,46 @@
 namespace skbridge::port_detail {
 
 using compat::EnvKnowledge;
+
+/// A Python int or a numpy integer scalar (native byte order) as an int64, or nullopt.
+inline std::optional<std::int64_t> AsInteger(const Value* v) {
+  if (!v) return std::nullopt;
+  if (v->kind == Kind::kInt && !v->is_big_int()) return v->integer;
+  if (v->kind != Kind::kArray || !v->array->is_scalar || v->array->dtype.byteorder == '>') return std::nullopt;
+  const NdArray& a = *v->array;
+  if (a.dtype.kind == DTypeKind::kInt) {
+    switch (a.dtype.itemsize) {
+      case 1: return a.view<std::int8_t>()[0];
+      case 2: return a.view<std::int16_t>()[0];
+      case 4: return a.view<std::int32_t>()[0];
+      case 8: return a.view<std::int64_t>()[0];
+    }
+  } else if (a.dtype.kind == DTypeKind::kUInt) {
+    switch (a.dtype.itemsize) {
+      case 1: return a.view<std::uint8_t>()[0];
+      case 2: return a.view<std::uint16_t>()[0];
+      case 4: return a.view<std::uint32_t>()[0];
+      case 8:
+        if (a.view<std::uint64_t>()[0] <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+          return static_cast<std::int64_t>(a.view<std::uint64_t>()[0]);
+        }
+    }
+  }
+  return std::nullopt;
+}
+
+/// A Python int / float or a numpy number scalar (native byte order; Huber's gamma is a numpy
+/// float64 from np.percentile) as a double, or nullopt.
+inline std::optional<double> AsReal(const Value* v) {
+  if (!v) return std::nullopt;
+  if (v->kind == Kind::kFloat) return v->real;
+  if (v->kind == Kind::kArray && v->array->is_scalar && v->array->dtype.kind == DTypeKind::kFloat && v->array->dtype.byteorder != '>') {
+    if (v->array->dtype.itemsize == 8) return v->array->view<double>()[0];
+    if (v->array->dtype.itemsize == 4) return static_cast<double>(v->array->view<float>()[0]);
+  }
+  if (auto i = AsInteger(v)) return static_cast<double>(*i);
+  return std::nullopt;
+}
 
 inline Value* Mut(const Value* v) { return const_cast<Value*>(v); }  // the graph is ours to edit
 
@@ -200,7 +241,6 @@ class Porter {
   static GbKind GbKindOf(std::string_view name);
   bool GbLosses(const Obj& o);
   static std::optional<double> CyParam(const Value* closs);
-  static std::optional<double> Real(const Value* v);  ///< a Python int / float or numpy float64 scalar
   Value* CyLoss(std::string_view cls, std::optional<double> param);
   Value* GbLoss(const Obj& o, const Value* held, GbKind kind, std::int64_t k, bool tgt_half);
   /// Moves the multiclass init offset (link of init_'s prior) into the first stage's trees.
@@ -270,8 +310,6 @@ class Porter {
   Value* KnnValidMask(const Value* mask);
   void ScipyLayouts();  ///< SplineTransformer's scipy BSpline objects in the target scipy's layout
   void SplineBSplines(const Obj& o);
-  static std::optional<double> AsReal(const Value* v);
-  static std::optional<std::int64_t> AsInteger(const Value* v);
   void SimpleImputerConstant(const Obj& o);  ///< strategy='constant' statistics_
 
   // ---- text.cc -----------------------------------------------------------------------------------
@@ -296,7 +334,6 @@ class Porter {
   // ---- decomposition.cc --------------------------------------------------------------------------
 
   static std::int64_t NmfFeatures(const Obj& o);
-  static std::optional<double> Number(const Value* v);  ///< a Python int / float
   const Value* NmfAlphaW(const Obj& o);
   const Value* NmfAlpha(const Obj& o);
 

@@ -18,10 +18,10 @@ namespace skbridge::port_detail {
 // 1 / 2 / 3; other steps need sample_interval).
 const Value* Porter::Chi2Interval(const Obj& o) {
   for (const char* k : {"_sample_interval", "sample_interval_"}) {
-    if (const Value* v = o.state->Get(k); v && Number(v)) return v;
+    if (const Value* v = o.state->Get(k); v && AsReal(v)) return v;
   }
   const Value* given = o.state->Get("sample_interval");
-  if (Number(given)) return given;
+  if (AsReal(given)) return given;
   const Value* steps = o.state->Get("sample_steps");
   if (!steps || steps->kind != Kind::kInt) return nullptr;
   if (steps->integer == 1) return Float(0.8);
@@ -164,39 +164,6 @@ void Porter::SplineBSplines(const Obj& o) {
 // (1.9 impute/_base.py _dense_fit / transform). <= 1.4 transform uses statistics_ as stored,
 // requires its dtype to cast to X's, and keeps every column for 'constant'. So the object array
 // becomes an array of the fit dtype; an all-missing column is a genuine difference.
-/// A Python or numpy scalar number as a double / an int64 (integers only), or nullopt.
-std::optional<double> Porter::AsReal(const Value* v) {
-  if (v->kind == Kind::kFloat) return v->real;
-  if (v->kind == Kind::kInt && !v->is_big_int()) return static_cast<double>(v->integer);
-  if (v->kind == Kind::kArray && v->array->is_scalar && v->array->dtype.kind == DTypeKind::kFloat) {
-    if (v->array->dtype.itemsize == 8) return v->array->view<double>()[0];
-    if (v->array->dtype.itemsize == 4) return static_cast<double>(v->array->view<float>()[0]);
-  }
-  if (auto i = AsInteger(v)) return static_cast<double>(*i);
-  return std::nullopt;
-}
-
-std::optional<std::int64_t> Porter::AsInteger(const Value* v) {
-  if (v->kind == Kind::kInt && !v->is_big_int()) return v->integer;
-  if (v->kind != Kind::kArray || !v->array->is_scalar) return std::nullopt;
-  const NdArray& a = *v->array;
-  if (a.dtype.kind == DTypeKind::kInt) {
-    switch (a.dtype.itemsize) {
-      case 1: return a.view<std::int8_t>()[0];
-      case 2: return a.view<std::int16_t>()[0];
-      case 4: return a.view<std::int32_t>()[0];
-      case 8: return a.view<std::int64_t>()[0];
-    }
-  } else if (a.dtype.kind == DTypeKind::kUInt) {
-    switch (a.dtype.itemsize) {
-      case 1: return a.view<std::uint8_t>()[0];
-      case 2: return a.view<std::uint16_t>()[0];
-      case 4: return a.view<std::uint32_t>()[0];
-      case 8: if (a.view<std::uint64_t>()[0] <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return static_cast<std::int64_t>(a.view<std::uint64_t>()[0]);
-    }
-  }
-  return std::nullopt;
-}
 
 void Porter::SimpleImputerConstant(const Obj& o) {
   const Version tgt = *target_.sklearn;
