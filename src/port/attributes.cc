@@ -63,6 +63,13 @@ const std::vector<AttrRule>& Porter::AttrRules() {
       {"GaussianNB", "priors", none, "0.17-era files lack it; None = priors from the training data (class_prior_), as they did"},
       {"SGDClassifier", "early_stopping", boolean(false), "0.20: fit only; False as before"},
       {"SGDRegressor", "early_stopping", boolean(false), "0.20: fit only; False as before"},
+      {"*", "ccp_alpha", real(0.0), "0.22: minimal cost-complexity pruning, in fit only; 0.0 = none, as before"},
+      {"GradientBoostingClassifier", "validation_fraction", real(0.1), "0.20: early stopping, fit only"},
+      {"GradientBoostingRegressor", "validation_fraction", real(0.1), "0.20: early stopping, fit only"},
+      {"GradientBoostingClassifier", "n_iter_no_change", none, "0.20: early stopping, fit only; None = off, as before"},
+      {"GradientBoostingRegressor", "n_iter_no_change", none, "0.20: early stopping, fit only; None = off, as before"},
+      {"GradientBoostingClassifier", "tol", real(1e-4), "0.20: early stopping tolerance, fit only"},
+      {"GradientBoostingRegressor", "tol", real(1e-4), "0.20: early stopping tolerance, fit only"},
       {"SGDClassifier", "validation_fraction", real(0.1), "0.20: fit only (early stopping)"},
       {"SGDRegressor", "validation_fraction", real(0.1), "0.20: fit only (early stopping)"},
       {"SGDClassifier", "n_iter_no_change", integer(5), "0.20: fit only (early stopping)"},
@@ -162,6 +169,8 @@ const std::vector<AttrRule>& Porter::AttrRules() {
       {"GradientBoostingRegressor", "oob_scores_", {}, "1.3+ fit: only with subsample < 1; predict never reads it"},
       {"GradientBoostingClassifier", "oob_score_", {}, "1.3+ fit: only with subsample < 1; predict never reads it"},
       {"GradientBoostingRegressor", "oob_score_", {}, "1.3+ fit: only with subsample < 1; predict never reads it"},
+      {"GradientBoostingClassifier", "_rng", {}, "1.x fit: the RandomState for subsampling (0.20 files lack it); predict never reads it"},
+      {"GradientBoostingRegressor", "_rng", {}, "1.x fit: the RandomState for subsampling (0.20 files lack it); predict never reads it"},
       {"StackingClassifier", "_label_encoder", copy("_le"), "renamed from _le in 1.0 (the same LabelEncoder)"},
       {"StackingClassifier", "_le", copy("_label_encoder"), "0.23 name of _label_encoder"},
       {"*", "importance_getter", text("auto"), "'auto' reads coef_ / feature_importances_ as < 0.24 did"},
@@ -464,6 +473,11 @@ const Value* Porter::Derive(const Obj& o, const std::string& key) {
   std::string cls(ShortName(o.class_path));
   if (const AttrRule* r = FindRule(o, key, true)) {
     if (const Value* v = r->derive(o)) return v;
+  }
+  if (key == "n_estimators_" && cls.starts_with("GradientBoosting")) {
+    // 0.20 added early stopping: the stages actually fitted, one row of estimators_ each
+    const Value* est = get("estimators_");
+    return est && est->kind == Kind::kArray && est->array->ndim() == 2 ? Int(est->array->shape[0]) : nullptr;
   }
   if (key == "n_features_in_") {
     if (get("n_features_")) return get("n_features_");

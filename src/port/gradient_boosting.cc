@@ -353,4 +353,77 @@ void Porter::ShiftFirstStage(const Obj& o, std::int64_t k, bool from_symmetric) 
                              target_.sklearn->Str(), from_symmetric ? "log p" : "the symmetric multinomial logit"));
 }
 
+// ---- GradientBoosting init_ before 0.21 ----------------------------------------------------------
+//
+// Up to 0.20 a fitted GradientBoosting* held its start value in an estimator of
+// sklearn.ensemble.gradient_boosting (0.20 gradient_boosting.py): MeanEstimator{mean} and
+// QuantileEstimator{alpha, quantile} predict that constant, LogOddsEstimator{prior} /
+// ScaledLogOddsEstimator{prior} (exponential loss, scale 0.5) predict prior = scale * log(pos/neg),
+// ZeroEstimator predicts 0. 0.21 removed them; its losses start from a Dummy* init_ instead
+// (get_init_raw_predictions: the regressor's predict, or scale * log(p / (1 - p)) of the
+// classifier's predict_proba), or from zeros with init_ = 'zero'. So each becomes the Dummy* that
+// reproduces its start value. PriorProbabilityEstimator (multiclass) started from the priors
+// themselves, where 0.21+ starts from their log: no Dummy* expresses that.
+void Porter::LegacyInitEstimators() {
+  for (const auto& o : objects_) {
+    if (!o.state || !ShortName(o.class_path).starts_with("GradientBoosting")) continue;
+    const Value* init = o.state->Get("init_");
+    const Value* cls = init && init->kind == Kind::kObject ? init->Class() : nullptr;
+    if (!cls || !std::string_view(cls->text).ends_with("gradient_boosting")) continue;
+    const std::string name(cls->name);
+    const Value* st = StateOf(init);
+    auto number = [&](const char* key) -> double {
+      auto v = AsReal(st ? st->Get(key) : nullptr);
+      if (!v) throw Error::Unsupported(fmt::format("{}.init_: a {} without a numeric {}", o.path, name, key));
+      return *v;
+    };
+    const Value* version = o.state->Get("_sklearn_version");
+    Value* dummy = nullptr;
+    if (name == "MeanEstimator" || name == "QuantileEstimator") {
+      double value = number(name == "MeanEstimator" ? "mean" : "quantile");
+      auto constant = std::make_shared<NdArray>();
+      constant->shape = {1, 1};
+      Allocate(constant.get(), sizeof(double));
+      std::memcpy(const_cast<std::byte*>(constant->data), &value, sizeof(double));
+      Value* d = Dict({{"strategy", Str(name == "MeanEstimator" ? "mean" : "quantile")},
+                       {"constant", None()},
+                       {"quantile", name == "MeanEstimator" ? None() : Float(number("alpha"))},
+                       {"constant_", ArrayValue(constant)},
+                       {"n_outputs_", Int(1)}});
+      if (version) Set(d, "_sklearn_version", version);
+      dummy = NewObj("sklearn.dummy", "DummyRegressor", d);
+    } else if (name == "LogOddsEstimator" || name == "ScaledLogOddsEstimator") {
+      const double scale = name == "ScaledLogOddsEstimator" ? 0.5 : 1.0;
+      const double prior = number("prior");
+      const double p = 1.0 / (1.0 + std::exp(-prior / scale));
+      const double eps = std::ldexp(1.0, -23);  // 0.21+ clips p to [float32 eps, 1 - eps]
+      if (!(p > eps && p < 1 - eps)) {
+        throw Error::Unsupported(fmt::format("{}.init_: a {} with prior {} (a class probability below float32 eps), which 0.21+ "
+                                             "clips: no DummyClassifier reproduces it",
+                                             o.path, name, prior));
+      }
+      const Value* classes = o.state->Get("classes_");
+      if (!classes || classes->kind != Kind::kArray || classes->array->size() != 2) {
+        throw Error::Unsupported(o.path + ": a binary gradient boosting classifier without its two classes_");
+      }
+      Value* d = Dict({{"strategy", Str("prior")}, {"_strategy", Str("prior")}, {"random_state", None()}, {"constant", None()},
+                       {"classes_", classes}, {"n_classes_", Int(2)}, {"class_prior_", Float64Array({1.0 - p, p})},
+                       {"n_outputs_", Int(1)}, {"sparse_output_", Bool(false)}});
+      if (version) Set(d, "_sklearn_version", version);
+      dummy = NewObj("sklearn.dummy", "DummyClassifier", d);
+    } else if (name == "ZeroEstimator") {
+      Set(o.state, "init_", Str("zero"));
+      Change(o.path, "init_ ZeroEstimator -> 'zero' (0.21+: zero start values)");
+      continue;
+    } else {
+      throw Error::Unsupported(fmt::format("{}.init_: {}.{} (scikit-learn <= 0.20) started the raw predictions from the class priors "
+                                           "themselves; 0.21+ starts from their log, and no init_ reproduces that",
+                                           o.path, std::string(cls->text), name));
+    }
+    Set(o.state, "init_", dummy);
+    Change(o.path, fmt::format("init_ {} -> {} (the same start value; 0.21 removed the 0.20 init estimators)", name,
+                               std::string(dummy->Class()->name)));
+  }
+}
+
 }  // namespace skbridge::port_detail

@@ -64,6 +64,7 @@ PortReport Porter::Run() {
   RefuseLostBehaviour();
   Glms();
   AdaBoostSamme();
+  LegacyInitEstimators();
   Losses();
   CyPickles();
   RemainderColumnLists();

@@ -336,6 +336,25 @@ TEST(PortWild, RemainderColumnListBecomesAPlainList) {
 
 // A file written before scikit-learn 0.18 lacks hyperparameters added since (max_iter, tol,
 // early_stopping ...) and n_features_in_: the port adds the values the old model behaved as.
+// A real 0.19 GradientBoostingRegressor: its MeanEstimator init_ (removed in 0.21) becomes the
+// DummyRegressor that predicts the same mean.
+TEST(PortWild, LegacyGradientBoostingInitBecomesADummy) {
+  auto file = WildDir() / "GunnarGriese__capstone-udacity" / "model" / "model.joblib";
+  if (!std::filesystem::exists(file)) GTEST_SKIP() << "wild corpus not found";
+  ModelFile f = ReadModelFile(file.string());
+  const Value* m = f.graph.root->State()->Get("init_")->State()->Get("mean");  // a numpy float64 scalar
+  double mean = m->kind == Kind::kArray ? m->array->view<double>()[0] : m->real;
+  EXPECT_NEAR(mean, 11.6432, 1e-4);
+  PortReport r = Port(f, Target::Parse("sklearn=1.9.0"));
+  EXPECT_TRUE(Has(r, "init_ MeanEstimator -> DummyRegressor"));
+  const Value* init = f.graph.root->State()->Get("init_");
+  EXPECT_EQ(init->GlobalPath(), "sklearn.dummy.DummyRegressor");
+  const Value* constant = init->State()->Get("constant_");
+  ASSERT_EQ(constant->kind, Kind::kArray);
+  EXPECT_EQ(constant->array->view<double>()[0], mean);
+  EXPECT_EQ(f.graph.root->State()->Get("n_estimators_")->integer, 150);
+}
+
 TEST(PortWild, Pre018SgdGetsTheParametersAddedSince) {
   auto file = WildDir() / "davideceolin__WebQ-Analyses" / "clf.pkl";
   if (!std::filesystem::exists(file)) GTEST_SKIP() << "wild corpus not found";

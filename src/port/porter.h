@@ -237,6 +237,7 @@ class Porter {
   LossKind KindOfLoss(const Value* loss, std::int64_t* k);  ///< and its n_classes into *k
   Value* HalfLoss(LossKind kind, std::int64_t k, bool constant_hessian);
   void Losses();  ///< GradientBoosting* / HistGradientBoosting* loss objects across 1.1 / 1.4
+  void LegacyInitEstimators();  ///< <= 0.20 init_ estimators (MeanEstimator ...) as Dummy* estimators
   void GbLossParam(const Obj& o);
   static GbKind GbKindOf(std::string_view name);
   bool GbLosses(const Obj& o);

@@ -1,7 +1,9 @@
 # Writes, in scikit-learn 1.9, a fitted pipeline whose ColumnTransformer holds its remainder columns
 # in the scikit-learn 1.5-1.6 layout: a _RemainderColsList of column indices (the class shimmed under
 # its 1.6 module path), plus the inputs and the probabilities to compare against.
-import sys, warnings, pickle, json
+import json
+import os
+import sys
 from collections import UserList
 import numpy as np, pandas as pd, joblib
 import sklearn.compose._column_transformer as ct
@@ -28,8 +30,8 @@ col = model[0]
 name, trans, cols = col.transformers_[-1]
 wrapped = _RemainderColsList([X.columns.get_loc(c) for c in cols], future_dtype="str")
 col.transformers_[-1] = (name, trans, wrapped)
-out = sys.argv[1]
+out = os.path.join(sys.argv[1], "remainder_cols")
 joblib.dump(model, out + ".joblib")
 Xt = X.iloc[:20]
-json.dump({"proba": model.predict_proba(Xt).tolist(), "X": Xt.to_dict("list")}, open(out + ".json", "w"))
-print("wrote", out, type(col.transformers_[-1][2]), cols)
+json.dump({"outputs": {"predict_proba": model.predict_proba(Xt).tolist(), "predict": model.predict(Xt).tolist()},
+           "X": Xt.to_dict("list")}, open(out + ".json", "w"))
