@@ -38,6 +38,39 @@
 namespace skbridge {
 namespace port_detail {
 
+// A ported file is written back with every global it names: one that would run code at load
+// (os.system, eval, subprocess.*, dill's constructors ...) is refused, so that port never hands
+// back a file that looks vetted and is not. functools.partial is the one dangerous name models use
+// legitimately (HistGradientBoosting's categorical preprocessor: partial(check_array, ...)); it
+// passes when every partial in the file wraps a scikit-learn / numpy / scipy function that is not
+// itself dangerous.
+void Porter::RefuseDangerousGlobals() {
+  for (const auto& g : file_.globals) {
+    if (g.safety != GlobalSafety::kDangerous) continue;
+    if (g.module == "functools" && g.name == "partial") continue;  // checked per use below
+    throw Error::Unsafe(fmt::format("the file references {} (first at offset {}), which would run code when loaded: skbridge port "
+                                    "does not write files that do",
+                                    g.Path(), g.first_offset));
+  }
+  for (std::size_t i = 0; i < file_.graph.node_count(); ++i) {
+    const Value* v = file_.graph.node(i);
+    const Value* fn = v->kind == Kind::kObject ? v->object->callable : nullptr;
+    if (!fn || fn->kind != Kind::kGlobal || fn->text != "functools" || fn->name != "partial") continue;
+    const Value* args = v->object->args;
+    const Value* wrapped = args && args->kind == Kind::kTuple && !args->items.empty() ? args->items[0] : nullptr;
+    // the 3.x pickle of a partial: partial(func) then BUILD (func, args, kwargs, dict)
+    const Value* st = v->object->state;
+    if ((!wrapped || wrapped->kind != Kind::kGlobal) && st && st->kind == Kind::kTuple && !st->items.empty()) wrapped = st->items[0];
+    bool library = wrapped && wrapped->kind == Kind::kGlobal &&
+                   (wrapped->text.starts_with("sklearn.") || wrapped->text.starts_with("numpy") || wrapped->text.starts_with("scipy."));
+    if (!library || ClassifyGlobal(wrapped->text, wrapped->name) == GlobalSafety::kDangerous) {
+      throw Error::Unsafe(fmt::format("the file holds functools.partial({}) (offset {}), which would run when called: skbridge port "
+                                      "does not write files that do",
+                                      wrapped ? wrapped->Repr(80) : "?", v->offset));
+    }
+  }
+}
+
 PortReport Porter::Run() {
   if (!target_.sklearn) throw Error::InvalidInput("port: the target needs sklearn=VERSION");
   env_ = compat::FindEnvironment(*target_.sklearn);
@@ -51,6 +84,7 @@ PortReport Porter::Run() {
   python_ = target_.python.value_or(env_->python);
   joblib_ = target_.joblib.value_or(env_->joblib);
   if (!file_.missing_side_files.empty()) throw Error::Unsupported("legacy joblib side files are missing: " + file_.missing_side_files[0]);
+  RefuseDangerousGlobals();
 
   // 1. what the doctor already knows cannot be ported. Findings about the file as a whole
   // (globals, numpy paths, protocol, container) are left to the stages below, which rewrite or

@@ -100,6 +100,7 @@ class Porter {
   Porter(ModelFile& file, const Target& target, const PortOptions& options) : file_(file), target_(target), options_(options) {}
 
   PortReport Run();  ///< every stage in order (port.cc)
+  void RefuseDangerousGlobals();  ///< port never writes back a global that runs code at load
 
  private:
   void Change(std::string path, std::string what) { report_.changes.push_back({std::move(path), std::move(what)}); }
