@@ -67,6 +67,17 @@ void DecodeStream(ModelFile* out, numpy::InputRef stream, const ReadOptions& opt
   bool legacy = !out->side_files.empty() || !out->missing_side_files.empty();
   if (legacy && out->container == Container::kPickle) out->container = Container::kJoblibLegacyNpy;
   out->globals = globals.Take();
+  // dill's array constructor is a code-running name; where every use of it was decoded as an
+  // array around numpy's _reconstruct (numpy::DecodeArrays), the file holds only data there.
+  for (auto& g : out->globals) {
+    if (g.name != "_create_array" || (g.module != "dill._dill" && g.module != "dill.dill")) continue;
+    bool undecoded = false;
+    for (std::size_t i = 0; i < out->graph.node_count() && !undecoded; ++i) {
+      const Value* v = out->graph.node(i);
+      undecoded = v->kind == Kind::kObject && v->GlobalPath() == g.Path();
+    }
+    if (!undecoded) g.safety = GlobalSafety::kData;
+  }
 }
 
 }  // namespace

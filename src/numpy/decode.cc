@@ -259,6 +259,31 @@ void DecodeReconstruct(Value* node, const InputRef& input, pickle::Budget* budge
   BecomeArray(node, MakeArray(dtype, std::move(shape), fortran, data->text, input, budget, data->offset));
 }
 
+// dill pickles an ndarray as dill._dill._create_array(f, args, state, npdict): f(*args) then
+// __setstate__(state), with f = numpy's _reconstruct and args / state exactly numpy's own reduce
+// triple (dill _dill.py). Decoded as that array; any other f stays an unknown call.
+bool IsDillArray(const Value* node) {
+  const Value* cls = node->Class();
+  if (!cls || cls->kind != Kind::kGlobal || cls->name != "_create_array" || (cls->text != "dill._dill" && cls->text != "dill.dill")) {
+    return false;
+  }
+  const Value* args = node->object->args;
+  if (!args || args->kind != Kind::kTuple || args->items.size() < 3 || args->items.size() > 4) return false;
+  const Value* f = args->items[0];
+  return IsNumpyGlobal(f, "multiarray", "_reconstruct") || IsNumpyGlobal(f, "_multiarray_umath", "_reconstruct");
+}
+
+void DecodeDillArray(Value* node, const InputRef& input, pickle::Budget* budget) {
+  const auto& a = node->object->args->items;
+  const Value* npdict = a.size() == 4 ? a[3] : nullptr;
+  if (npdict && !npdict->is_none() && !(npdict->kind == Kind::kDict && npdict->entries.empty())) {
+    throw Error::Unsupported("a dill-pickled array with attributes of an ndarray subclass").AtOffset(npdict->offset);
+  }
+  if (node->object->state) FailAt(node->offset, "a dill-pickled array with a state of its own");
+  node->object->state = a[2];  // the (version, shape, dtype, is_fortran, data) that _reconstruct's BUILD takes
+  DecodeReconstruct(node, input, budget);
+}
+
 // scalar(dtype, bytes) or scalar(dtype('O'), obj)
 void DecodeScalar(Value* node, const InputRef& input, pickle::Budget* budget) {
   const Value* args = node->object->args;
@@ -353,6 +378,8 @@ void DecodeArrays(Graph* graph, const InputRef& input, pickle::Budget* budget) {
         DecodeScalar(node, input, budget);
       } else if (IsNumpyGlobal(cls, "numeric", "_frombuffer")) {
         DecodeFromBuffer(node, input, budget);
+      } else if (IsDillArray(node)) {
+        DecodeDillArray(node, input, budget);
       }
     } catch (Error& e) {
       e.AtOffset(node->offset);  // budget errors carry no position of their own

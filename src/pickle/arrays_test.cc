@@ -342,6 +342,22 @@ TEST(Arrays, PointsIntoOwnedInputWhenAligned) {
   EXPECT_FALSE(a.memory_mapped);
 }
 
+// dill's array constructor around anything but numpy's _reconstruct is not an array: it stays a
+// call of a code-running name, reported dangerous (dill._dill._create_array(os.system, ('ls',), ...)).
+TEST(Arrays, DillConstructorAroundOtherCallablesStaysDangerous) {
+  PickleBuilder p;
+  p.proto(2).global("dill._dill", "_create_array").mark().global("os", "system").mark().binunicode("ls").tuple().none().none().tuple().reduce().stop();
+  auto f = ReadPickleBytes(testing::AsBytes(p.str_bytes()), testing::NoHash());
+  EXPECT_EQ(f.graph.root->kind, Kind::kObject);
+  bool dill = false;
+  for (const auto& g : f.globals) {
+    if (g.Path() != "dill._dill._create_array") continue;
+    dill = true;
+    EXPECT_EQ(g.safety, GlobalSafety::kDangerous);
+  }
+  EXPECT_TRUE(dill);
+}
+
 // ---------------------------------------------------------------------------------------------
 // joblib's NumpyArrayWrapper: the array bytes follow the wrapper's BUILD in the stream.
 

@@ -317,9 +317,9 @@ TEST(PortWild, EveryRealFilePortsOrIsRefusedWithAReason) {
         ++refused;
       }
     }
-    // measured 2026-11-29: 132-134 of the 141 readable files port to each target; the rest name a
-    // class the target lacks, lack their side files, or were pickled by dill (code-running globals)
-    EXPECT_GE(ported, 132) << target;
+    // measured 2026-11-29: 136-138 of the 141 readable files port to each target; the rest name a
+    // class the target lacks, lack their side files, or name dill's type loader (code-running)
+    EXPECT_GE(ported, 136) << target;
     EXPECT_EQ(ported + refused, 141) << target;
   }
 }

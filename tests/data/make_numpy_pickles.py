@@ -37,6 +37,27 @@ def describe(a):
     return d
 
 
+def dill_style(a, proto):
+    """The pickle dill writes for the ndarray `a`, made with a stand-in dill._dill module."""
+    import types
+    module = types.ModuleType("dill._dill")
+
+    def _create_array(f, args, state, npdict=None):
+        raise RuntimeError("a stand-in: never called")
+
+    _create_array.__module__, _create_array.__qualname__ = "dill._dill", "_create_array"
+    module._create_array = _create_array
+    sys.modules.setdefault("dill", types.ModuleType("dill"))
+    sys.modules["dill._dill"] = module
+
+    class AsDill:
+        def __reduce__(self):
+            f, args, state = a.__reduce__()
+            return _create_array, (f, args, state, getattr(a, "__dict__", None))
+
+    return pickle.dumps(AsDill(), protocol=proto)
+
+
 def main(out):
     os.makedirs(out, exist_ok=True)
     arrays = {
@@ -60,6 +81,14 @@ def main(out):
             with open(os.path.join(out, fname), "wb") as f:
                 pickle.dump(a, f, protocol=proto)
             expected["files"][fname] = describe(a)
+    # what dill writes for an ndarray: dill._dill._create_array(f, args, state, npdict) with numpy's
+    # own reduce triple (dill _dill.py save_numpy_array); dill itself is not needed to write it
+    for name in ("f8_2x3", "be_i4", "object"):
+        for proto in (2, 4):
+            fname = "dill_%s.p%d.pkl" % (name, proto)
+            with open(os.path.join(out, fname), "wb") as f:
+                f.write(dill_style(arrays[name], proto))
+            expected["files"][fname] = describe(arrays[name])
     # numpy scalars
     scalars = (np.float64(2.5), np.int64(-3), np.bool_(True), np.float32(0.1))
     with open(os.path.join(out, "scalars.p2.pkl"), "wb") as f:
