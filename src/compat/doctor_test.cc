@@ -102,6 +102,32 @@ TEST(Doctor, UnmeasuredTargetGetsRulesButNoPortHint) {
   EXPECT_TRUE(layout);  // 7 -> 8 node fields at 1.3
 }
 
+// SAMME's vote changed in 1.4: a silent change in both directions, portable only downwards (port
+// rewrites a 1.4+ SAMME model as SAMME.R).
+TEST(Doctor, SammeAcross14IsASilentChange) {
+  fs::path fixtures = fs::path(SKBRIDGE_SOURCE_DIR) / "tests" / "fixtures";
+  auto finding = [](const DoctorReport& r) -> const Finding* {
+    for (const auto& f : r.findings) {
+      if (f.change.find("SAMME votes") != std::string::npos) return &f;
+    }
+    return nullptr;
+  };
+  ModelFile old_samme = ReadModelFile((fixtures / "1.2.1" / "AdaBoostClassifier_binary.joblib").string());
+  for (auto& [key, v] : const_cast<Value*>(old_samme.graph.root->State())->entries) {
+    if (key->text == "algorithm") const_cast<Value*>(v)->text = "SAMME";
+  }
+  const Finding* up = finding(Doctor(old_samme, Target::Parse("sklearn=1.4.2")));
+  ASSERT_NE(up, nullptr);
+  EXPECT_EQ(up->verdict, Verdict::kPredictsDifferently);
+  EXPECT_FALSE(up->portable);
+  const Finding* down = finding(Doctor(ReadModelFile((fixtures / "1.9.0" / "AdaBoostClassifier_binary.joblib").string()),
+                                       Target::Parse("sklearn=1.2.1")));
+  ASSERT_NE(down, nullptr);
+  EXPECT_TRUE(down->portable);
+  EXPECT_EQ(finding(Doctor(ReadModelFile((fixtures / "1.9.0" / "AdaBoostClassifier_binary.joblib").string()), Target::Parse("sklearn=1.4.2"))),
+            nullptr);
+}
+
 TEST(Doctor, TargetParsing) {
   Target t = Target::Parse("sklearn=1.2.1,numpy=1.24.2,python=3.11");
   EXPECT_EQ(t.sklearn->Str(), "1.2.1");

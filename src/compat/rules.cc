@@ -492,6 +492,27 @@ void SilentChanges(const CheckContext& c, std::vector<Finding>* out) {
                                       c.target.sklearn->Str()),
                           "skbridge predict gives the original outputs; SAMME.R cannot be expressed in the target", false));
     }
+    // SAMME's decision_function: up to 1.3 each tree votes w for its predicted class; from 1.4 it
+    // also votes -w/(K-1) for every other class (1.4 _weight_boosting.py), which rescales and shifts
+    // the decision (binary: doubles it) and changes predict_proba; labels stay. From 1.6 SAMME is
+    // the only algorithm.
+    if (o.class_path.ends_with(".AdaBoostClassifier") && written && IsFitted(*state)) {
+      std::string algorithm = str("algorithm");
+      bool samme = algorithm == "SAMME" || *written >= Version{1, 6, 0};  // 1.6-1.8 hold 'deprecated', 1.9 nothing
+      bool src_new = *written >= Version{1, 4, 0}, tgt_new = *c.target.sklearn >= Version{1, 4, 0};
+      if (samme && src_new != tgt_new) {
+        out->push_back(Make(Verdict::kPredictsDifferently, o.path, "scikit-learn 1.4: SAMME votes against the other classes too",
+                            fmt::format("a SAMME model written by {}; scikit-learn {} computes SAMME's decision_function {}, so "
+                                        "decision_function and predict_proba silently change (the labels do not)",
+                                        written->Str(), c.target.sklearn->Str(),
+                                        tgt_new ? "with -w/(K-1) votes for the classes a tree did not predict"
+                                                : "from the votes for the predicted class only"),
+                            tgt_new ? "no faithful port: the newer vote cannot be undone with the same trees (skbridge predict serves it "
+                                      "as trained)"
+                                    : c.port_hint,
+                            !tgt_new));
+      }
+    }
     bool pls = o.class_path.ends_with("._pls.PLSRegression") || o.class_path.ends_with("._pls.CCA") ||
                o.class_path.ends_with("._pls.PLSCanonical");
     if (pls && written && state->Get("_x_std")) {

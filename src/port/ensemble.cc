@@ -33,13 +33,7 @@ void Porter::AdaBoostSamme() {
     bool samme = written >= Version{1, 6, 0} || !alg || (alg->is_text() && alg->text == "SAMME");
     bool src_new = written >= Version{1, 4, 0}, tgt_new = tgt >= Version{1, 4, 0};
     if (!samme || src_new == tgt_new) continue;
-    if (!src_new) {
-      throw Error::Unsupported(fmt::format(
-          "{}: a SAMME AdaBoostClassifier written by scikit-learn {}: from 1.4 a SAMME vote is +w for the predicted class and "
-          "-w/(K-1) for the others (before: +w and 0), so decision_function would become K/(K-1)·d - 1/(K-1) and predict_proba "
-          "would change; scikit-learn {}'s votes cannot express the old ones with the same estimators",
-          o.path, written.Str(), tgt.Str()));
-    }
+    if (!src_new) continue;  // <= 1.3 SAMME into 1.4+: the doctor's silent-changes rule refuses it (stage 1)
     SammeAsSammeR(o);
   }
 }

@@ -689,7 +689,8 @@ TEST(Port, AdaBoostSammeFromBefore14IsRefusedAcross14) {
     if (key->text == "algorithm") const_cast<Value*>(v)->text = "SAMME";
   }
   std::string why = Refusal(f, "sklearn=1.4.2");
-  EXPECT_NE(why.find("a SAMME AdaBoostClassifier written by scikit-learn 1.2.1"), std::string::npos) << why;
+  EXPECT_NE(why.find("a SAMME model written by 1.2.1"), std::string::npos) << why;
+  EXPECT_NE(why.find("scikit-learn 1.4: SAMME votes against the other classes too"), std::string::npos) << why;
 }
 
 }  // namespace
