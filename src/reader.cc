@@ -112,7 +112,7 @@ ModelFile ReadModelFile(const std::string& path, const ReadOptions& options) {
     }
     out.stream_size = stream.bytes.size();
     std::string directory = std::filesystem::path(path).parent_path().string();
-    if (directory.empty()) directory = ".";  // "" means an in-memory stream (no side files)
+    if (directory.empty()) directory.assign(1, '.');  // "" means an in-memory stream (no side files)
     DecodeStream(&out, stream, options, directory);
   } catch (Error& e) {
     e.InFile(path);

@@ -79,6 +79,8 @@ class NdArray {
   std::size_t ndim() const { return shape.size(); }
   /// "(3, 7)"
   std::string ShapeString() const;
+  /// numpy's spelling of a shape: "(2, 3)", "(4,)", "()".
+  static std::string ShapeString(const std::vector<std::int64_t>& shape);
 
   /// Element i (memory order) of a 'U' array as UTF-8, trailing NULs dropped as numpy does.
   /// REQUIRES: dtype.kind == DTypeKind::kUnicode and i < size().

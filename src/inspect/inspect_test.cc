@@ -53,7 +53,9 @@ TEST(InspectWild, ReadsEveryRealFileAndReportsItsVersions) {
     EXPECT_EQ(r["file"]["sha256"], entry["sha256"]);
     EXPECT_EQ(r["file"]["size"], entry["size"]);
     EXPECT_EQ(r["file"]["compressor"], ExpectedCompressor(container));
-    if (!entry["pickle_protocol"].is_null()) EXPECT_EQ(r["file"]["protocol"], entry["pickle_protocol"]);
+    if (!entry["pickle_protocol"].is_null()) {
+      EXPECT_EQ(r["file"]["protocol"], entry["pickle_protocol"]);
+    }
     std::vector<std::string> want = entry["sklearn_versions"];
     std::vector<std::string> got = r["versions"]["sklearn"];
     if (want.empty()) {
@@ -63,7 +65,9 @@ TEST(InspectWild, ReadsEveryRealFileAndReportsItsVersions) {
       EXPECT_EQ(got, want);
     }
     EXPECT_EQ(r["versions"]["numpy_generation"] == "2.x", entry["numpy2"].get<bool>()) << r["versions"].dump();
-    if (container == "joblib-legacy-npy") EXPECT_EQ(r["file"]["container"], "joblib-legacy-npy");
+    if (container == "joblib-legacy-npy") {
+      EXPECT_EQ(r["file"]["container"], "joblib-legacy-npy");
+    }
     ++read;
   }
   EXPECT_EQ(read + corrupt, static_cast<int>(index.size()));

@@ -61,7 +61,7 @@ void ReadInlineArray(Value* object, pickle::Unpickler& vm, const numpy::InputRef
   std::uint64_t at = vm.absolute_offset();
   if (nbytes > vm.remaining()) {
     FailAt(at, fmt::format("truncated: array of shape {} ({}) needs {} bytes, only {} remain",
-                           NdArray{.shape = shape}.ShapeString(), dtype.Str(), nbytes, vm.remaining()));
+                           NdArray::ShapeString(shape), dtype.Str(), nbytes, vm.remaining()));
   }
   auto raw = vm.ReadRaw(nbytes, "array data");
   auto array = numpy::MakeArray(dtype, std::move(shape), fortran, {reinterpret_cast<const char*>(raw.data()), raw.size()},

@@ -175,7 +175,7 @@ std::shared_ptr<NdArray> MakeArray(const DType& dtype, std::vector<std::int64_t>
   std::uint64_t need = static_cast<std::uint64_t>(count) * static_cast<std::uint64_t>(dtype.itemsize);
   if (raw.size() != need) {
     FailAt(offset, fmt::format("array data has {} bytes but shape {} of dtype {} needs {}", raw.size(),
-                               NdArray{.shape = shape}.ShapeString(), dtype.Str(), need));
+                               NdArray::ShapeString(shape), dtype.Str(), need));
   }
   auto array = std::make_shared<NdArray>();
   array->dtype = dtype;
@@ -219,7 +219,7 @@ std::shared_ptr<NdArray> ObjectArray(const DType& dtype, std::vector<std::int64_
     FailAt(offset, fmt::format("object array: expected a list of elements, found {}", items.Repr(40)));
   }
   if (static_cast<std::int64_t>(items.items.size()) != count) {
-    FailAt(offset, fmt::format("object array of shape {} needs {} elements, the list has {}", NdArray{.shape = shape}.ShapeString(),
+    FailAt(offset, fmt::format("object array of shape {} needs {} elements, the list has {}", NdArray::ShapeString(shape),
                                count, items.items.size()));
   }
   budget->Charge(items.items.size() * sizeof(void*), "object arrays");

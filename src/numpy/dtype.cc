@@ -101,7 +101,9 @@ std::string NdArray::UnicodeAt(std::int64_t i) const {
   return out;
 }
 
-std::string NdArray::ShapeString() const {
+std::string NdArray::ShapeString() const { return ShapeString(shape); }
+
+std::string NdArray::ShapeString(const std::vector<std::int64_t>& shape) {
   std::string out = "(";
   for (std::size_t i = 0; i < shape.size(); ++i) {
     if (i) out += ", ";

@@ -114,8 +114,8 @@ std::string Value::Repr(std::size_t max_len) const {
     case Kind::kFloat: return FloatRepr(real);
     case Kind::kComplex: return fmt::format("({}{}{}j)", FloatRepr(real), imag < 0 ? "" : "+", FloatRepr(imag));
     case Kind::kStr: return QuoteText(text, max_len);
-    case Kind::kBytes: return "b" + QuoteText(text, max_len);
-    case Kind::kByteArray: return "bytearray(b" + QuoteText(text, max_len) + ")";
+    case Kind::kBytes: return fmt::format("b{}", QuoteText(text, max_len));
+    case Kind::kByteArray: return fmt::format("bytearray(b{})", QuoteText(text, max_len));
     case Kind::kList:
     case Kind::kTuple:
     case Kind::kSet:

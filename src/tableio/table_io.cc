@@ -341,14 +341,20 @@ std::string CsvNumber(double d) {
 std::string FormatCsv(const Output& out, Method method) {
   std::string s;
   auto cols = OutputColumns(out, method);
-  for (std::size_t c = 0; c < cols.size(); ++c) s += (c ? "," : "") + CsvQuote(cols[c]);
+  for (std::size_t c = 0; c < cols.size(); ++c) {
+    if (c) s += ',';
+    s += CsvQuote(cols[c]);
+  }
   s += "\n";
   for (std::size_t r = 0; r < out.rows; ++r) {
     if (out.labels) {
       s += CsvQuote(out.labels->Text(r));
     } else {
       std::size_t w = out.cols == 0 ? 1 : out.cols;
-      for (std::size_t c = 0; c < w; ++c) s += (c ? "," : "") + CsvNumber(out.values[r * w + c]);
+      for (std::size_t c = 0; c < w; ++c) {
+        if (c) s += ',';
+        s += CsvNumber(out.values[r * w + c]);
+      }
     }
     s += "\n";
   }
