@@ -1,16 +1,16 @@
 // Composition: Pipeline, ColumnTransformer (names, indices, masks, slices, selectors, remainder,
 // weights, text passthrough), FeatureUnion, TransformedTargetRegressor, search CVs and threshold
 // classifiers, against real scikit-learn (tests/data/compose and the fixture corpus).
-#include "estimators/family_cases_test.h"
+#include "estimators/fixture_harness_test.h"
 
 namespace skbridge {
 namespace {
 
 namespace fs = std::filesystem;
 using testing::CsvInput;
+using testing::Fixture;
+using testing::kFixtureVersions;
 using testing::SourceDir;
-
-fs::path Fixture(const std::string& version, const std::string& file) { return SourceDir() / "tests" / "fixtures" / version / file; }
 
 TEST(Compose, ExtraModelsMatchScikitLearn) {
   double worst = 0;
@@ -22,13 +22,13 @@ TEST(Compose, ExtraModelsMatchScikitLearn) {
 TEST(Compose, CorpusCasesMatch) {
   // Cases whose every estimator is in this family or in linear models.
   const char* cases[] = {"TransformedTargetRegressor_log1p", "FixedThresholdClassifier", "TunedThresholdClassifierCV"};
-  for (const char* version : {"0.23.2", "1.2.1", "1.4.2", "1.9.0"}) {
+  for (const char* version : kFixtureVersions) {
     for (const char* name : cases) {
       fs::path model = Fixture(version, std::string(name) + ".joblib");
       if (!fs::exists(model)) continue;
       SCOPED_TRACE(model.string());
       auto m = Model::Load(model.string());
-      Table x = TableFromNpy(Fixture(version, std::string("inputs/") + (std::string(name).starts_with("Transformed") ? "regression" : "binary") + ".npy").string());
+      Table x = testing::FixtureInput(version, std::string(name).starts_with("Transformed") ? "regression" : "binary");
       for (Method method : m->methods()) {
         fs::path want = Fixture(version, std::string(name) + "." + MethodName(method) + ".npy");
         if (!fs::exists(want)) continue;
@@ -58,7 +58,7 @@ TEST(Compose, FramePipelineMarksTextColumns) {
   // Pipeline(ColumnTransformer(num: impute+scale, cat: impute+one-hot), LogisticRegression):
   // the columns that reach the encoder expect text.
   for (const char* version : {"0.23.2", "1.9.0"}) {
-    auto m = Model::Load(Fixture(version, "Pipeline_frame_logreg.joblib").string());
+    auto m = Model::Load(Fixture(version, "Pipeline_frame_logreg.joblib"));
     EXPECT_EQ(m->input().feature_names, (std::vector<std::string>{"age", "income", "score", "color", "size", "city"})) << version;
     EXPECT_EQ(m->input().is_text, (std::vector<bool>{false, false, false, true, true, true})) << version;
   }
