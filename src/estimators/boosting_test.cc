@@ -20,7 +20,15 @@ namespace {
 using testing::Fixture;
 using testing::FixtureInput;
 using testing::kFixtureVersions;
+using testing::LoadError;
+using testing::NewArray;
+using testing::NewFloat;
+using testing::NewFloats;
+using testing::NewStr;
 using testing::RecordedValues;
+using testing::RootState;
+using testing::SetAttr;
+using testing::StateOf;
 using testing::ValuesMatch;
 
 // The boosting kernels add exactly scikit-learn's terms in scikit-learn's order: the fixtures are
@@ -34,58 +42,9 @@ std::vector<std::string> LabelTexts(const Output& o) {
   return t;
 }
 
-Value* StateOf(const Value* object) { return const_cast<Value*>(object->State()); }
-Value* RootState(ModelFile& f) { return StateOf(f.graph.root); }
-
 const Value* GetAttr(const Value* state, std::string_view name) {
   const Value* v = state->Get(name);
   EXPECT_TRUE(v) << "no attribute " << name;
-  return v;
-}
-
-// Replaces (or, with nullptr, removes) attribute `name` of a state dict; adds it when absent.
-void SetAttr(Value* state, std::string_view name, const Value* v, Graph* g = nullptr) {
-  auto& e = state->entries;
-  for (auto it = e.begin(); it != e.end(); ++it) {
-    if (it->first->is_text() && it->first->text == name) {
-      if (v) it->second = v;
-      else e.erase(it);
-      return;
-    }
-  }
-  ASSERT_TRUE(g) << "no attribute " << name;
-  Value* k = g->New(Kind::kStr);
-  k->text = g->Store(std::string(name));
-  e.emplace_back(k, v);
-}
-
-template <class T>
-const Value* NewArray(Graph& g, std::vector<T> values, DTypeKind kind, std::vector<std::int64_t> shape = {}) {
-  Value* v = g.New(Kind::kArray);
-  auto a = std::make_shared<NdArray>();
-  a->dtype.kind = kind;
-  a->dtype.itemsize = sizeof(T);
-  a->shape = shape.empty() ? std::vector<std::int64_t>{static_cast<std::int64_t>(values.size())} : shape;
-  auto owned = std::make_shared<std::vector<T>>(std::move(values));
-  a->data = reinterpret_cast<const std::byte*>(owned->data());
-  a->nbytes = owned->size() * sizeof(T);
-  a->owner = owned;
-  v->array = a;
-  return v;
-}
-const Value* NewFloats(Graph& g, std::vector<double> v, std::vector<std::int64_t> shape = {}) {
-  return NewArray(g, std::move(v), DTypeKind::kFloat, std::move(shape));
-}
-
-const Value* NewStr(Graph& g, std::string_view s) {
-  Value* v = g.New(Kind::kStr);
-  v->text = g.Store(std::string(s));
-  return v;
-}
-
-const Value* NewFloat(Graph& g, double d) {
-  Value* v = g.New(Kind::kFloat);
-  v->real = d;
   return v;
 }
 
@@ -121,15 +80,6 @@ const Value* EditedCopy(Graph& g, const Value* v, const std::function<void(std::
   a->memory_mapped = false;
   out->array = a;
   return out;
-}
-
-std::string LoadError(ModelFile f) {
-  try {
-    Model::FromFile(std::move(f));
-  } catch (const Error& e) {
-    return e.message();
-  }
-  return "(no error)";
 }
 
 // --- every fixture, every method ---------------------------------------------------------------

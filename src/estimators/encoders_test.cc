@@ -6,11 +6,9 @@
 namespace skbridge {
 namespace {
 
-namespace fs = std::filesystem;
+using testing::ComposeDataFile;
 using testing::CsvInput;
 using testing::Fixture;
-using testing::kFixtureVersions;
-using testing::SourceDir;
 
 TEST(Encoders, ExtraModelsMatchScikitLearn) {
   double worst = 0;
@@ -21,15 +19,13 @@ TEST(Encoders, ExtraModelsMatchScikitLearn) {
 
 TEST(Encoders, CorpusCasesMatch) {
   const char* cases[] = {"OneHotEncoder", "OneHotEncoder_dense_drop_first", "OneHotEncoder_drop_if_binary", "OrdinalEncoder"};
-  for (const char* version : kFixtureVersions) {
-    for (const char* name : cases) {
-      fs::path model = Fixture(version, std::string(name) + ".joblib");
-      if (!fs::exists(model)) continue;
-      SCOPED_TRACE(model.string());
-      auto m = Model::Load(model.string());
+  for (const char* name : cases) {
+    for (const auto& [version, model] : testing::FixtureFilesOf(name, {".joblib"})) {
+      SCOPED_TRACE(model);
+      auto m = Model::Load(model);
       Table x = CsvInput(Fixture(version, "inputs/cats.csv"));
       Output o = m->Run(Method::kTransform, x);
-      testing::ExpectMatchesNpy(o, Fixture(version, std::string(name) + ".transform.npy"), model.string());
+      testing::ExpectMatchesNpy(o, Fixture(version, std::string(name) + ".transform.npy"), model);
     }
   }
 }
@@ -90,7 +86,7 @@ TEST(Encoders, LabelEncoderIsATransformerOfOneColumn) {
 
 TEST(Encoders, MissingCellMatchesNoneCategory) {
   // categories_ ['a', 'b', None]: a missing cell (empty / NA in a CSV) is the None category.
-  auto m = Model::Load((SourceDir() / "tests/data/compose/1.9.0/ohe_none_category.pkl").string());
+  auto m = Model::Load(ComposeDataFile("1.9.0", "ohe_none_category.pkl"));
   Table x;
   x.rows = 3;
   x.cols = 1;

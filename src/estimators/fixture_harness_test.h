@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "io/io.h"
@@ -84,6 +85,25 @@ inline void ForEachManifestCase(const std::function<bool(const nlohmann::json&)>
       if (::testing::Test::HasFatalFailure()) return;
     }
   }
+}
+
+/// A case's model file in one version's corpus.
+struct FixtureFile {
+  std::string version;
+  std::string path;
+};
+
+/// The files <name><extension> of every version whose corpus has them: a case missing from a
+/// version is an estimator that version does not have, not a failure.
+inline std::vector<FixtureFile> FixtureFilesOf(const std::string& name, const std::vector<std::string>& extensions) {
+  std::vector<FixtureFile> files;
+  for (const char* version : kFixtureVersions) {
+    for (const auto& extension : extensions) {
+      std::string path = Fixture(version, name + extension);
+      if (std::filesystem::exists(path)) files.push_back({version, path});
+    }
+  }
+  return files;
 }
 
 /// The model of a fixture file, or nullptr after a failure naming why it did not load (so one
@@ -238,6 +258,77 @@ inline ::testing::AssertionResult OutputMatches(const Output& got, const Recorde
   return ::testing::AssertionFailure() << what << " " << first << " (" << mismatches << " of " << n << " labels differ)";
 }
 
+// --- editing a decoded graph (broken states, other versions' rules) ---------------------------------
+
+/// The state dict of an object, editable: the test owns the ModelFile.
+inline Value* StateOf(const Value* object) { return const_cast<Value*>(object->State()); }
+inline Value* RootState(ModelFile& f) { return StateOf(f.graph.root); }
+
+/// Replaces (or, with nullptr, removes) attribute `name` of a state dict; adds it when absent and
+/// a graph to hold its name is given.
+inline void SetAttr(Value* state, std::string_view name, const Value* v, Graph* g = nullptr) {
+  auto& e = state->entries;
+  for (auto it = e.begin(); it != e.end(); ++it) {
+    if (it->first->is_text() && it->first->text == name) {
+      if (v) it->second = v;
+      else e.erase(it);
+      return;
+    }
+  }
+  ASSERT_TRUE(g) << "no attribute " << name;
+  Value* k = g->New(Kind::kStr);
+  k->text = g->Store(std::string(name));
+  e.emplace_back(k, v);
+}
+
+/// An array value of `kind` holding `values`; 1-d unless `shape` is given.
+template <class T>
+const Value* NewArray(Graph& g, std::vector<T> values, DTypeKind kind, std::vector<std::int64_t> shape = {}) {
+  Value* v = g.New(Kind::kArray);
+  auto a = std::make_shared<NdArray>();
+  a->dtype.kind = kind;
+  a->dtype.itemsize = sizeof(T);
+  a->shape = shape.empty() ? std::vector<std::int64_t>{static_cast<std::int64_t>(values.size())} : shape;
+  auto owned = std::make_shared<std::vector<T>>(std::move(values));
+  a->data = reinterpret_cast<const std::byte*>(owned->data());
+  a->nbytes = owned->size() * sizeof(T);
+  a->owner = owned;
+  v->array = a;
+  return v;
+}
+
+inline const Value* NewFloats(Graph& g, std::vector<double> values, std::vector<std::int64_t> shape = {}) {
+  return NewArray(g, std::move(values), DTypeKind::kFloat, std::move(shape));
+}
+
+inline const Value* NewStr(Graph& g, std::string_view s) {
+  Value* v = g.New(Kind::kStr);
+  v->text = g.Store(std::string(s));
+  return v;
+}
+
+inline const Value* NewInt(Graph& g, std::int64_t i) {
+  Value* v = g.New(Kind::kInt);
+  v->integer = i;
+  return v;
+}
+
+inline const Value* NewFloat(Graph& g, double d) {
+  Value* v = g.New(Kind::kFloat);
+  v->real = d;
+  return v;
+}
+
+/// The message typing the edited file fails with, or "(no error)".
+inline std::string LoadError(ModelFile f) {
+  try {
+    Model::FromFile(std::move(f));
+  } catch (const Error& e) {
+    return e.message();
+  }
+  return "(no error)";
+}
+
 // --- the extra models of tests/data/compose ---------------------------------------------------------
 
 /// Compares `got` with the .npy at `path`; returns the worst relative error (labels: 0) or fails.
@@ -249,6 +340,12 @@ inline double ExpectMatchesNpy(const Output& got, const std::filesystem::path& p
   WorstError worst;
   EXPECT_TRUE(OutputMatches(got, want, {}, &worst, what));
   return worst.value;
+}
+
+/// tests/data/compose/<version>/<file>: the extra models (and their inputs) that
+/// tests/data/compose/make_models.py writes in each real scikit-learn.
+inline std::string ComposeDataFile(const std::string& version, const std::string& file) {
+  return (SourceDir() / "tests" / "data" / "compose" / version / file).string();
 }
 
 /// Runs every case of tests/data/compose/<version>/cases.json whose name starts with one of

@@ -11,59 +11,14 @@ namespace {
 
 using testing::Fixture;
 using testing::FixtureInput;
+using testing::LoadError;
+using testing::NewFloats;
+using testing::NewInt;
+using testing::NewStr;
 using testing::RecordedValues;
+using testing::RootState;
+using testing::SetAttr;
 using testing::ValuesMatch;
-
-// The state dict of the file's root estimator, editable (the test owns the ModelFile).
-Value* RootState(ModelFile& f) { return const_cast<Value*>(f.graph.root->State()); }
-
-// Replaces (or, with nullptr, removes) attribute `name` of a state dict.
-void SetAttr(Value* state, std::string_view name, const Value* v) {
-  auto& e = state->entries;
-  for (auto it = e.begin(); it != e.end(); ++it) {
-    if (it->first->is_text() && it->first->text == name) {
-      if (v) it->second = v;
-      else e.erase(it);
-      return;
-    }
-  }
-  ASSERT_TRUE(false) << "no attribute " << name;
-}
-
-const Value* NewFloats(Graph& g, std::vector<double> values) {
-  Value* v = g.New(Kind::kArray);
-  auto a = std::make_shared<NdArray>();
-  a->dtype.kind = DTypeKind::kFloat;
-  a->dtype.itemsize = 8;
-  a->shape = {static_cast<std::int64_t>(values.size())};
-  auto owned = std::make_shared<std::vector<double>>(std::move(values));
-  a->data = reinterpret_cast<const std::byte*>(owned->data());
-  a->nbytes = owned->size() * 8;
-  a->owner = owned;
-  v->array = a;
-  return v;
-}
-
-const Value* NewStr(Graph& g, std::string_view s) {
-  Value* v = g.New(Kind::kStr);
-  v->text = g.Store(std::string(s));
-  return v;
-}
-
-const Value* NewInt(Graph& g, std::int64_t i) {
-  Value* v = g.New(Kind::kInt);
-  v->integer = i;
-  return v;
-}
-
-std::string LoadError(ModelFile f) {
-  try {
-    Model::FromFile(std::move(f));
-  } catch (const Error& e) {
-    return e.message();
-  }
-  return "(no error)";
-}
 
 // --- predictions ------------------------------------------------------------------------------
 

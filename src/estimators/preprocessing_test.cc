@@ -15,6 +15,10 @@ namespace {
 using testing::Fixture;
 using testing::FixtureInput;
 using testing::kFixtureVersions;
+using testing::NewFloats;
+using testing::NewStr;
+using testing::RootState;
+using testing::SetAttr;
 using testing::ValuesMatch;
 
 const std::set<std::string> kFamily = {
@@ -159,44 +163,10 @@ TEST(PreprocessingKernels, ArgPartitionBreaksTiesLikeNumpy) {
 
 // --- broken states and bad input --------------------------------------------------------------
 
-Value* RootState(ModelFile& f) { return const_cast<Value*>(f.graph.root->State()); }
-
-void SetAttr(Value* state, std::string_view name, const Value* v) {
-  auto& e = state->entries;
-  for (auto it = e.begin(); it != e.end(); ++it) {
-    if (it->first->is_text() && it->first->text == name) {
-      if (v) it->second = v;
-      else e.erase(it);
-      return;
-    }
-  }
-  ADD_FAILURE() << "no attribute " << name;
-}
-
-const Value* NewFloats(Graph& g, std::vector<double> values) {
-  Value* v = g.New(Kind::kArray);
-  auto a = std::make_shared<NdArray>();
-  a->dtype.kind = DTypeKind::kFloat;
-  a->dtype.itemsize = 8;
-  a->shape = {static_cast<std::int64_t>(values.size())};
-  auto owned = std::make_shared<std::vector<double>>(std::move(values));
-  a->data = reinterpret_cast<const std::byte*>(owned->data());
-  a->nbytes = owned->size() * 8;
-  a->owner = owned;
-  v->array = a;
-  return v;
-}
-
 const Value* NewGlobal(Graph& g, std::string_view module, std::string_view name) {
   Value* v = g.New(Kind::kGlobal);
   v->text = g.Store(std::string(module));
   v->name = g.Store(std::string(name));
-  return v;
-}
-
-const Value* NewStr(Graph& g, std::string_view s) {
-  Value* v = g.New(Kind::kStr);
-  v->text = g.Store(std::string(s));
   return v;
 }
 

@@ -20,6 +20,11 @@ namespace {
 using testing::Fixture;
 using testing::FixtureInput;
 using testing::kFixtureVersions;
+using testing::NewFloats;
+using testing::NewInt;
+using testing::NewStr;
+using testing::RootState;
+using testing::SetAttr;
 
 struct Case {
   const char* name;
@@ -52,22 +57,18 @@ const std::vector<Case>& Cases() {
 TEST(SelectionFixtures, MatchScikitLearnInEveryVersion) {
   int checked = 0;
   testing::WorstError worst;
-  for (const char* v : kFixtureVersions) {
-    for (const Case& c : Cases()) {
-      for (const char* ext : {".joblib", ".p2.pkl"}) {
-        const std::string file = Fixture(v, std::string(c.name) + ext);
-        if (!std::filesystem::exists(file)) continue;  // e.g. SequentialFeatureSelector does not exist in 0.23
-        SCOPED_TRACE(file);
-        auto model = Model::Load(file);
-        Table x = FixtureInput(v, c.dataset);
-        for (Method m : c.methods) {
-          SCOPED_TRACE(MethodName(m));
-          ASSERT_TRUE(model->Has(m));
-          Output o = model->Run(m, x);
-          testing::RecordedOutput want = testing::LoadRecordedOutput(Fixture(v, std::string(c.name) + "." + MethodName(m) + ".npy"));
-          EXPECT_TRUE(testing::OutputMatches(o, want, {}, &worst));
-          ++checked;
-        }
+  for (const Case& c : Cases()) {
+    for (const auto& [v, file] : testing::FixtureFilesOf(c.name, {".joblib", ".p2.pkl"})) {
+      SCOPED_TRACE(file);
+      auto model = Model::Load(file);
+      Table x = FixtureInput(v, c.dataset);
+      for (Method m : c.methods) {
+        SCOPED_TRACE(MethodName(m));
+        ASSERT_TRUE(model->Has(m));
+        Output o = model->Run(m, x);
+        testing::RecordedOutput want = testing::LoadRecordedOutput(Fixture(v, std::string(c.name) + "." + MethodName(m) + ".npy"));
+        EXPECT_TRUE(testing::OutputMatches(o, want, {}, &worst));
+        ++checked;
       }
     }
   }
@@ -164,46 +165,6 @@ TEST(SelectionKernels, TreeFeatureImportancesAreScikitLearns) {
 }
 
 // --- edited graphs: other strategies and broken states ----------------------------------------------
-
-Value* RootState(ModelFile& f) { return const_cast<Value*>(f.graph.root->State()); }
-
-void SetAttr(Value* state, std::string_view name, const Value* v) {
-  auto& e = state->entries;
-  for (auto it = e.begin(); it != e.end(); ++it) {
-    if (it->first->is_text() && it->first->text == name) {
-      if (v) it->second = v;
-      else e.erase(it);
-      return;
-    }
-  }
-  ASSERT_TRUE(false) << "no attribute " << name;
-}
-
-const Value* NewStr(Graph& g, std::string_view s) {
-  Value* v = g.New(Kind::kStr);
-  v->text = g.Store(std::string(s));
-  return v;
-}
-
-const Value* NewInt(Graph& g, std::int64_t i) {
-  Value* v = g.New(Kind::kInt);
-  v->integer = i;
-  return v;
-}
-
-const Value* NewFloats(Graph& g, std::vector<double> values, std::vector<std::int64_t> shape) {
-  Value* v = g.New(Kind::kArray);
-  auto a = std::make_shared<NdArray>();
-  a->dtype.kind = DTypeKind::kFloat;
-  a->dtype.itemsize = 8;
-  a->shape = std::move(shape);
-  auto owned = std::make_shared<std::vector<double>>(std::move(values));
-  a->data = reinterpret_cast<const std::byte*>(owned->data());
-  a->nbytes = owned->size() * 8;
-  a->owner = owned;
-  v->array = a;
-  return v;
-}
 
 std::string ErrorOf(const std::function<void()>& fn, ErrorCode* code = nullptr) {
   try {
