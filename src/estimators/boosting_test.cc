@@ -1,8 +1,6 @@
 // Boosting family: predictions against the real-scikit-learn fixtures, the per-version rules that
 // the corpus cannot show directly (built by editing a decoded value graph before typing), the
 // HistGradientBoosting kernel's split semantics, and the messages of broken states.
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -11,42 +9,32 @@
 #include <string>
 
 #include "estimators/estimator.h"
-#include "io/io.h"
+#include "estimators/fixture_harness_test.h"
 #include "kernels/hgb.h"
 #include "kernels/linear.h"
 #include "kernels/tree.h"
-#include "skbridge/error.h"
-#include "skbridge/model.h"
-#include "skbridge/table_io.h"
 
 namespace skbridge {
 namespace {
 
-const char* kVersions[] = {"0.23.2", "1.2.1", "1.4.2", "1.9.0"};
-
-std::string Fixture(const std::string& version, const std::string& file) {
-  return std::string(SKBRIDGE_SOURCE_DIR) + "/tests/fixtures/" + version + "/" + file;
-}
-
-Table Input(const std::string& version, const std::string& dataset) {
-  return TableFromNpy(Fixture(version, "inputs/" + dataset + ".npy"));
-}
-
-std::vector<double> Recorded(const std::string& version, const std::string& file) {
-  return TableFromNpy(Fixture(version, file)).dense;
-}
+using testing::Fixture;
+using testing::FixtureInput;
+using testing::kFixtureVersions;
+using testing::LoadError;
+using testing::NewArray;
+using testing::NewFloat;
+using testing::NewFloats;
+using testing::NewStr;
+using testing::RecordedValues;
+using testing::RootState;
+using testing::SetAttr;
+using testing::StateOf;
+using testing::ValuesMatch;
 
 // The boosting kernels add exactly scikit-learn's terms in scikit-learn's order: the fixtures are
 // reproduced to the last bit, except for transcendental functions (exp, log) whose libm may differ
-// by an ulp.
-void ExpectClose(const std::vector<double>& got, const std::vector<double>& want, double rel = 1e-13) {
-  ASSERT_EQ(got.size(), want.size());
-  for (std::size_t i = 0; i < got.size(); ++i) {
-    double d = std::fabs(got[i] - want[i]);
-    EXPECT_TRUE(d <= 1e-300 || d <= rel * std::max(std::fabs(got[i]), std::fabs(want[i])))
-        << "element " << i << ": got " << got[i] << ", recorded " << want[i];
-  }
-}
+// by an ulp. Hence a relative tolerance per output and no absolute floor to speak of.
+testing::Tolerance RelativeTolerance(double relative) { return {relative, 1e-300}; }
 
 std::vector<std::string> LabelTexts(const Output& o) {
   std::vector<std::string> t;
@@ -54,58 +42,9 @@ std::vector<std::string> LabelTexts(const Output& o) {
   return t;
 }
 
-Value* StateOf(const Value* object) { return const_cast<Value*>(object->State()); }
-Value* RootState(ModelFile& f) { return StateOf(f.graph.root); }
-
 const Value* GetAttr(const Value* state, std::string_view name) {
   const Value* v = state->Get(name);
   EXPECT_TRUE(v) << "no attribute " << name;
-  return v;
-}
-
-// Replaces (or, with nullptr, removes) attribute `name` of a state dict; adds it when absent.
-void SetAttr(Value* state, std::string_view name, const Value* v, Graph* g = nullptr) {
-  auto& e = state->entries;
-  for (auto it = e.begin(); it != e.end(); ++it) {
-    if (it->first->is_text() && it->first->text == name) {
-      if (v) it->second = v;
-      else e.erase(it);
-      return;
-    }
-  }
-  ASSERT_TRUE(g) << "no attribute " << name;
-  Value* k = g->New(Kind::kStr);
-  k->text = g->Store(std::string(name));
-  e.emplace_back(k, v);
-}
-
-template <class T>
-const Value* NewArray(Graph& g, std::vector<T> values, DTypeKind kind, std::vector<std::int64_t> shape = {}) {
-  Value* v = g.New(Kind::kArray);
-  auto a = std::make_shared<NdArray>();
-  a->dtype.kind = kind;
-  a->dtype.itemsize = sizeof(T);
-  a->shape = shape.empty() ? std::vector<std::int64_t>{static_cast<std::int64_t>(values.size())} : shape;
-  auto owned = std::make_shared<std::vector<T>>(std::move(values));
-  a->data = reinterpret_cast<const std::byte*>(owned->data());
-  a->nbytes = owned->size() * sizeof(T);
-  a->owner = owned;
-  v->array = a;
-  return v;
-}
-const Value* NewFloats(Graph& g, std::vector<double> v, std::vector<std::int64_t> shape = {}) {
-  return NewArray(g, std::move(v), DTypeKind::kFloat, std::move(shape));
-}
-
-const Value* NewStr(Graph& g, std::string_view s) {
-  Value* v = g.New(Kind::kStr);
-  v->text = g.Store(std::string(s));
-  return v;
-}
-
-const Value* NewFloat(Graph& g, double d) {
-  Value* v = g.New(Kind::kFloat);
-  v->real = d;
   return v;
 }
 
@@ -143,15 +82,6 @@ const Value* EditedCopy(Graph& g, const Value* v, const std::function<void(std::
   return out;
 }
 
-std::string LoadError(ModelFile f) {
-  try {
-    Model::FromFile(std::move(f));
-  } catch (const Error& e) {
-    return e.message();
-  }
-  return "(no error)";
-}
-
 // --- every fixture, every method ---------------------------------------------------------------
 
 struct Case {
@@ -187,29 +117,23 @@ TEST(Boosting, FixturesMatchEveryVersion) {
       {"StackingClassifier_binary", "binary", {Method::kPredictProba, Method::kDecisionFunction, Method::kTransform}},
       {"StackingRegressor", "regression", {Method::kPredict, Method::kTransform}},
   };
-  for (const char* v : kVersions) {
+  for (const char* v : kFixtureVersions) {
     for (const Case& c : cases) {
       SCOPED_TRACE(std::string(v) + " " + c.name);
       auto m = Model::Load(Fixture(v, std::string(c.name) + ".p5.pkl"));
-      Table x = Input(v, c.dataset);
+      Table x = FixtureInput(v, c.dataset);
       for (Method meth : c.methods) {
         SCOPED_TRACE(MethodName(meth));
         // Voting and stacking add linear sub-estimators, whose BLAS dot products agree to ~1e-14.
         bool meta = std::string(c.name).starts_with("Voting") || std::string(c.name).starts_with("Stacking");
         bool transcendental = meth != Method::kPredict && meth != Method::kTransform;
-        ExpectClose(m->Run(meth, x).values, Recorded(v, std::string(c.name) + "." + MethodName(meth) + ".npy"),
-                    meta ? 1e-9 : transcendental ? 1e-12 : 1e-15);
+        EXPECT_TRUE(ValuesMatch(m->Run(meth, x).values, RecordedValues(v, std::string(c.name) + "." + MethodName(meth) + ".npy"),
+                                RelativeTolerance(meta ? 1e-9 : transcendental ? 1e-12 : 1e-15)));
       }
       if (m->classes()) {
         Output p = m->Run(Method::kPredict, x);
         ASSERT_TRUE(p.labels);
-        Value npy;
-        npy.kind = Kind::kArray;
-        npy.array = io::ReadNpyFile(Fixture(v, std::string(c.name) + ".predict.npy"));
-        Labels want = est::ToLabels(npy, "recorded");
-        std::vector<std::string> texts;
-        for (std::size_t i = 0; i < want.size(); ++i) texts.push_back(want.Text(i));
-        EXPECT_EQ(LabelTexts(p), texts);
+        EXPECT_TRUE(testing::OutputMatches(p, testing::LoadRecordedOutput(Fixture(v, std::string(c.name) + ".predict.npy"))));
       }
     }
   }
@@ -223,7 +147,8 @@ TEST(Boosting, HistGradientBoostingCategorical) {
       SCOPED_TRACE(v + " " + name);
       auto m = Model::Load(Fixture(v, name + ".p5.pkl"));
       Method meth = m->classes() ? Method::kPredictProba : Method::kPredict;
-      ExpectClose(m->Run(meth, Input(v, "nan")).values, Recorded(v, name + "." + MethodName(meth) + ".npy"), 1e-12);
+      EXPECT_TRUE(ValuesMatch(m->Run(meth, FixtureInput(v, "nan")).values, RecordedValues(v, name + "." + MethodName(meth) + ".npy"),
+                              RelativeTolerance(1e-12)));
     }
   }
 }
@@ -239,9 +164,9 @@ TEST(BoostingVersions, HistGradientBoostingPredictRuleChangedIn1_5) {
     SetAttr(RootState(f), "_predictors", NewList(f.graph, {}));
     SetAttr(RootState(f), "_baseline_prediction", NewFloats(f.graph, {1e-17}, {1, 1}));
     auto m = Model::FromFile(std::move(f));
-    Output p = m->Run(Method::kPredict, Input(version, "binary"));
+    Output p = m->Run(Method::kPredict, FixtureInput(version, "binary"));
     EXPECT_EQ(p.labels->Text(0), version == "1.9.0" ? "1" : "0") << version;
-    EXPECT_EQ(m->Run(Method::kPredictProba, Input(version, "binary")).values[0], 0.5);
+    EXPECT_EQ(m->Run(Method::kPredictProba, FixtureInput(version, "binary")).values[0], 0.5);
   }
 }
 
@@ -253,7 +178,7 @@ TEST(BoostingVersions, GradientBoostingBinaryTieRuleChangedIn1_4) {
     SetAttr(RootState(f), "learning_rate", NewFloat(f.graph, 0.0));
     SetAttr(RootState(f), "init_", NewStr(f.graph, "zero"));
     auto m = Model::FromFile(std::move(f));
-    Table x = Input(version, "binary");
+    Table x = FixtureInput(version, "binary");
     EXPECT_EQ(m->Run(Method::kDecisionFunction, x).values[0], 0.0);
     EXPECT_EQ(m->Run(Method::kPredict, x).labels->Text(0), version == "1.4.2" ? "1" : "0") << version;
   }
@@ -267,7 +192,7 @@ TEST(BoostingVersions, PreDummyInitEstimators) {
     SetAttr(RootState(f), "learning_rate", NewFloat(f.graph, 0.0));
     SetAttr(RootState(f), "init_", NewObject(f.graph, "sklearn.ensemble.gradient_boosting", "MeanEstimator", {{"mean", NewFloat(f.graph, 2.5)}}));
     auto m = Model::FromFile(std::move(f));
-    for (double y : m->Run(Method::kPredict, Input("0.23.2", "regression")).values) EXPECT_EQ(y, 2.5);
+    for (double y : m->Run(Method::kPredict, FixtureInput("0.23.2", "regression")).values) EXPECT_EQ(y, 2.5);
   }
   {
     ModelFile f = ReadModelFile(Fixture("0.23.2", "GradientBoostingClassifier_multiclass.p5.pkl"));
@@ -275,7 +200,7 @@ TEST(BoostingVersions, PreDummyInitEstimators) {
     SetAttr(RootState(f), "init_",
             NewObject(f.graph, "sklearn.ensemble.gradient_boosting", "PriorProbabilityEstimator", {{"priors", NewFloats(f.graph, {0.25, 0.5, 0.25})}}));
     auto m = Model::FromFile(std::move(f));
-    std::vector<double> d = m->Run(Method::kDecisionFunction, Input("0.23.2", "multiclass")).values;
+    std::vector<double> d = m->Run(Method::kDecisionFunction, FixtureInput("0.23.2", "multiclass")).values;
     EXPECT_EQ(d[0], 0.25);
     EXPECT_EQ(d[1], 0.5);
   }
@@ -284,7 +209,7 @@ TEST(BoostingVersions, PreDummyInitEstimators) {
     SetAttr(RootState(f), "learning_rate", NewFloat(f.graph, 0.0));
     SetAttr(RootState(f), "init_", NewObject(f.graph, "sklearn.ensemble.gradient_boosting", "ScaledLogOddsEstimator", {{"prior", NewFloat(f.graph, -0.75)}}));
     auto m = Model::FromFile(std::move(f));
-    Table x = Input("0.23.2", "binary");
+    Table x = FixtureInput("0.23.2", "binary");
     EXPECT_EQ(m->Run(Method::kDecisionFunction, x).values[0], -0.75);
     EXPECT_EQ(m->Run(Method::kPredictProba, x).values[1], kernels::Expit(-1.5));
   }
@@ -294,7 +219,7 @@ TEST(BoostingVersions, PreDummyInitEstimators) {
 // _init_raw_predictions; one holding float32 fitted arrays computes in float32 BLAS: unsupported.
 TEST(BoostingVersions, EstimatorInit) {
   ModelFile lin = ReadModelFile(Fixture("1.9.0", "LinearRegression.p5.pkl"));
-  Table x = Input("1.9.0", "regression");
+  Table x = FixtureInput("1.9.0", "regression");
   Table x32 = x;
   for (double& v : x32.dense) v = static_cast<float>(v);
   std::vector<double> lin_pred = Model::Load(Fixture("1.9.0", "LinearRegression.p5.pkl"))->Run(Method::kPredict, x32).values;
@@ -329,7 +254,7 @@ TEST(BoostingVersions, EstimatorInit) {
 // Both give the same predictions here, and the decision values differ by the constant shift.
 TEST(BoostingVersions, AdaBoostSammeVotes) {
   ModelFile f = ReadModelFile(Fixture("1.9.0", "AdaBoostClassifier_multiclass_str.p5.pkl"));
-  Table x = Input("1.9.0", "multiclass");
+  Table x = FixtureInput("1.9.0", "multiclass");
   auto now = Model::FromFile(std::move(f));
   ModelFile g = ReadModelFile(Fixture("1.9.0", "AdaBoostClassifier_multiclass_str.p5.pkl"));
   SetAttr(RootState(g), "_sklearn_version", NewStr(g.graph, "1.3.2"));
@@ -343,7 +268,7 @@ TEST(BoostingVersions, AdaBoostSammeVotes) {
   ModelFile h = ReadModelFile(Fixture("0.23.2", "AdaBoostClassifier_binary.p5.pkl"));
   SetAttr(RootState(h), "_sklearn_version", NewStr(h.graph, "0.21.3"));
   auto older = Model::FromFile(std::move(h));
-  std::vector<double> p = older->Run(Method::kPredictProba, Input("0.23.2", "binary")).values;
+  std::vector<double> p = older->Run(Method::kPredictProba, FixtureInput("0.23.2", "binary")).values;
   for (std::size_t r = 0; r < p.size() / 2; ++r) EXPECT_NEAR(p[2 * r] + p[2 * r + 1], 1.0, 1e-15);
 }
 
@@ -533,7 +458,7 @@ TEST(BoostingErrors, HistGradientBoosting) {
     EXPECT_EQ(LoadError(std::move(f)), "histgradientboostingclassifier.n_trees_per_iteration_: is 1 for 3 classes");
   }
   auto m = Model::Load(Fixture("1.9.0", "HistGradientBoostingRegressor.p5.pkl"));
-  Table x = Input("1.9.0", "regression").Select({0, 1, 2});
+  Table x = FixtureInput("1.9.0", "regression").Select({0, 1, 2});
   try {
     m->Run(Method::kPredict, x);
     FAIL() << "3 columns accepted";
@@ -565,7 +490,7 @@ TEST(BoostingErrors, GradientBoosting) {
     EXPECT_EQ(LoadError(std::move(f)), "gradientboostingclassifier.estimators_: expected a 2-d object array, found <ndarray float64 (2,)>");
   }
   auto m = Model::Load(Fixture("1.9.0", "GradientBoostingRegressor_squared_error.p5.pkl"));
-  Table x = Input("1.9.0", "regression");
+  Table x = FixtureInput("1.9.0", "regression");
   x.dense[2 * x.cols + 1] = std::nan("");
   try {
     m->Run(Method::kPredict, x);

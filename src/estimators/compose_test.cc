@@ -1,16 +1,15 @@
 // Composition: Pipeline, ColumnTransformer (names, indices, masks, slices, selectors, remainder,
 // weights, text passthrough), FeatureUnion, TransformedTargetRegressor, search CVs and threshold
 // classifiers, against real scikit-learn (tests/data/compose and the fixture corpus).
-#include "estimators/family_cases_test.h"
+#include "estimators/fixture_harness_test.h"
 
 namespace skbridge {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::ComposeDataFile;
 using testing::CsvInput;
-using testing::SourceDir;
-
-fs::path Fixture(const std::string& version, const std::string& file) { return SourceDir() / "tests" / "fixtures" / version / file; }
+using testing::Fixture;
 
 TEST(Compose, ExtraModelsMatchScikitLearn) {
   double worst = 0;
@@ -22,17 +21,15 @@ TEST(Compose, ExtraModelsMatchScikitLearn) {
 TEST(Compose, CorpusCasesMatch) {
   // Cases whose every estimator is in this family or in linear models.
   const char* cases[] = {"TransformedTargetRegressor_log1p", "FixedThresholdClassifier", "TunedThresholdClassifierCV"};
-  for (const char* version : {"0.23.2", "1.2.1", "1.4.2", "1.9.0"}) {
-    for (const char* name : cases) {
-      fs::path model = Fixture(version, std::string(name) + ".joblib");
-      if (!fs::exists(model)) continue;
-      SCOPED_TRACE(model.string());
-      auto m = Model::Load(model.string());
-      Table x = TableFromNpy(Fixture(version, std::string("inputs/") + (std::string(name).starts_with("Transformed") ? "regression" : "binary") + ".npy").string());
+  for (const char* name : cases) {
+    for (const auto& [version, model] : testing::FixtureFilesOf(name, {".joblib"})) {
+      SCOPED_TRACE(model);
+      auto m = Model::Load(model);
+      Table x = testing::FixtureInput(version, std::string(name).starts_with("Transformed") ? "regression" : "binary");
       for (Method method : m->methods()) {
         fs::path want = Fixture(version, std::string(name) + "." + MethodName(method) + ".npy");
         if (!fs::exists(want)) continue;
-        testing::ExpectMatchesNpy(m->Run(method, x), want, model.string() + " " + MethodName(method));
+        testing::ExpectMatchesNpy(m->Run(method, x), want, model + " " + MethodName(method));
       }
     }
   }
@@ -41,13 +38,13 @@ TEST(Compose, CorpusCasesMatch) {
 TEST(Compose, ColumnTransformerInputSpec) {
   // Fitted on a DataFrame: names, and text for the columns its encoders take with text categories
   // (the slice 'color':'city' also takes the numeric column b).
-  auto m = Model::Load((SourceDir() / "tests/data/compose/1.9.0/ct_slices.pkl").string());
+  auto m = Model::Load(ComposeDataFile("1.9.0", "ct_slices.pkl"));
   EXPECT_EQ(m->input().feature_names, (std::vector<std::string>{"a", "color", "b", "size", "city", "k"}));
   EXPECT_EQ(m->input().is_text, (std::vector<bool>{false, true, false, true, true, false}));
 }
 
 TEST(Compose, PipelineInputComesFromFirstStep) {
-  auto m = Model::Load((SourceDir() / "tests/data/compose/1.9.0/pipeline_ct_logreg.pkl").string());
+  auto m = Model::Load(ComposeDataFile("1.9.0", "pipeline_ct_logreg.pkl"));
   EXPECT_EQ(m->input().feature_names.size(), 6u);
   ASSERT_TRUE(m->classes().has_value());
   EXPECT_TRUE(m->Has(Method::kPredictProba));
@@ -58,21 +55,21 @@ TEST(Compose, FramePipelineMarksTextColumns) {
   // Pipeline(ColumnTransformer(num: impute+scale, cat: impute+one-hot), LogisticRegression):
   // the columns that reach the encoder expect text.
   for (const char* version : {"0.23.2", "1.9.0"}) {
-    auto m = Model::Load(Fixture(version, "Pipeline_frame_logreg.joblib").string());
+    auto m = Model::Load(Fixture(version, "Pipeline_frame_logreg.joblib"));
     EXPECT_EQ(m->input().feature_names, (std::vector<std::string>{"age", "income", "score", "color", "size", "city"})) << version;
     EXPECT_EQ(m->input().is_text, (std::vector<bool>{false, false, false, true, true, true})) << version;
   }
 }
 
 TEST(Compose, PassthroughLastStepOnlyTransforms) {
-  auto m = Model::Load((SourceDir() / "tests/data/compose/1.9.0/pipeline_passthrough_last.pkl").string());
+  auto m = Model::Load(ComposeDataFile("1.9.0", "pipeline_passthrough_last.pkl"));
   EXPECT_EQ(m->methods(), std::vector<Method>{Method::kTransform});
 }
 
 TEST(Compose, ColumnTransformerColumnsByName) {
   // Columns are matched by name: a reordered input gives the same output.
-  auto m = Model::Load((SourceDir() / "tests/data/compose/1.9.0/ct_slices.pkl").string());
-  fs::path csv = SourceDir() / "tests/data/compose/1.9.0/inputs/frame.csv";
+  auto m = Model::Load(ComposeDataFile("1.9.0", "ct_slices.pkl"));
+  std::string csv = ComposeDataFile("1.9.0", "inputs/frame.csv");
   Output a = m->Run(Method::kTransform, CsvInput(csv));
   Output b = m->Run(Method::kTransform, CsvInput(csv, {"k", "city", "size", "b", "color", "a"}));
   EXPECT_EQ(a.values, b.values);
@@ -86,8 +83,8 @@ TEST(Compose, ColumnTransformerColumnsByName) {
 
 TEST(Compose, TextPassthroughFeedsEncoder) {
   // ColumnTransformer passes a text column through; the next step's encoder takes it as text.
-  auto m = Model::Load((SourceDir() / "tests/data/compose/1.9.0/ct_text_passthrough_pipeline.pkl").string());
-  fs::path csv = SourceDir() / "tests/data/compose/1.9.0/inputs/frame.csv";
+  auto m = Model::Load(ComposeDataFile("1.9.0", "ct_text_passthrough_pipeline.pkl"));
+  std::string csv = ComposeDataFile("1.9.0", "inputs/frame.csv");
   EXPECT_NO_THROW(m->Run(Method::kTransform, CsvInput(csv)));
 }
 

@@ -1,16 +1,14 @@
 // Encoders: the extra models of tests/data/compose (drop/infrequent/missing/unknown variants,
 // multiclass TargetEncoder, LabelBinarizer labels) against real scikit-learn, the fixture corpus's
 // encoders, and the errors for unknown categories, bad input and broken fitted state.
-#include "estimators/family_cases_test.h"
+#include "estimators/fixture_harness_test.h"
 
 namespace skbridge {
 namespace {
 
-namespace fs = std::filesystem;
+using testing::ComposeDataFile;
 using testing::CsvInput;
-using testing::SourceDir;
-
-fs::path Fixture(const std::string& version, const std::string& file) { return SourceDir() / "tests" / "fixtures" / version / file; }
+using testing::Fixture;
 
 TEST(Encoders, ExtraModelsMatchScikitLearn) {
   double worst = 0;
@@ -21,27 +19,25 @@ TEST(Encoders, ExtraModelsMatchScikitLearn) {
 
 TEST(Encoders, CorpusCasesMatch) {
   const char* cases[] = {"OneHotEncoder", "OneHotEncoder_dense_drop_first", "OneHotEncoder_drop_if_binary", "OrdinalEncoder"};
-  for (const char* version : {"0.23.2", "1.2.1", "1.4.2", "1.9.0"}) {
-    for (const char* name : cases) {
-      fs::path model = Fixture(version, std::string(name) + ".joblib");
-      if (!fs::exists(model)) continue;
-      SCOPED_TRACE(model.string());
-      auto m = Model::Load(model.string());
+  for (const char* name : cases) {
+    for (const auto& [version, model] : testing::FixtureFilesOf(name, {".joblib"})) {
+      SCOPED_TRACE(model);
+      auto m = Model::Load(model);
       Table x = CsvInput(Fixture(version, "inputs/cats.csv"));
       Output o = m->Run(Method::kTransform, x);
-      testing::ExpectMatchesNpy(o, Fixture(version, std::string(name) + ".transform.npy"), model.string());
+      testing::ExpectMatchesNpy(o, Fixture(version, std::string(name) + ".transform.npy"), model);
     }
   }
 }
 
 TEST(Encoders, InputSpecMarksTextColumns) {
-  auto m = Model::Load(Fixture("1.9.0", "OneHotEncoder.joblib").string());
+  auto m = Model::Load(Fixture("1.9.0", "OneHotEncoder.joblib"));
   ASSERT_EQ(m->input().feature_names, (std::vector<std::string>{"color", "size", "city"}));
   EXPECT_EQ(m->input().is_text, (std::vector<bool>{true, true, true}));
 }
 
 TEST(Encoders, UnknownCategoryNamesColumnRowAndValue) {
-  auto m = Model::Load(Fixture("1.9.0", "OneHotEncoder.joblib").string());
+  auto m = Model::Load(Fixture("1.9.0", "OneHotEncoder.joblib"));
   Table x = CsvInput(Fixture("1.9.0", "inputs/cats.csv"));
   x.columns[2].strings[3] = "atlantis";
   try {
@@ -55,7 +51,7 @@ TEST(Encoders, UnknownCategoryNamesColumnRowAndValue) {
 }
 
 TEST(Encoders, MissingCellIsUnknownWithoutNanCategory) {
-  auto m = Model::Load(Fixture("1.9.0", "OrdinalEncoder.joblib").string());
+  auto m = Model::Load(Fixture("1.9.0", "OrdinalEncoder.joblib"));
   Table x = CsvInput(Fixture("1.9.0", "inputs/cats.csv"));
   x.columns[0].missing.assign(x.rows, 0);
   x.columns[0].missing[1] = 1;
@@ -68,7 +64,7 @@ TEST(Encoders, MissingCellIsUnknownWithoutNanCategory) {
 }
 
 TEST(Encoders, WrongColumnCount) {
-  auto m = Model::Load(Fixture("1.9.0", "OneHotEncoder.joblib").string());
+  auto m = Model::Load(Fixture("1.9.0", "OneHotEncoder.joblib"));
   Table x = CsvInput(Fixture("1.9.0", "inputs/cats.csv"), {"color", "size"});
   try {
     m->Run(Method::kTransform, x);
@@ -79,7 +75,7 @@ TEST(Encoders, WrongColumnCount) {
 }
 
 TEST(Encoders, LabelEncoderIsATransformerOfOneColumn) {
-  auto m = Model::Load(Fixture("1.9.0", "LabelEncoder.joblib").string());
+  auto m = Model::Load(Fixture("1.9.0", "LabelEncoder.joblib"));
   ASSERT_TRUE(m->classes().has_value());
   EXPECT_EQ(m->classes()->strings, (std::vector<std::string>{"ant", "bee", "cat"}));
   EXPECT_EQ(m->input().n_features, 1u);
@@ -90,7 +86,7 @@ TEST(Encoders, LabelEncoderIsATransformerOfOneColumn) {
 
 TEST(Encoders, MissingCellMatchesNoneCategory) {
   // categories_ ['a', 'b', None]: a missing cell (empty / NA in a CSV) is the None category.
-  auto m = Model::Load((SourceDir() / "tests/data/compose/1.9.0/ohe_none_category.pkl").string());
+  auto m = Model::Load(ComposeDataFile("1.9.0", "ohe_none_category.pkl"));
   Table x;
   x.rows = 3;
   x.cols = 1;

@@ -1,115 +1,48 @@
 // Linear family: predictions against the real-scikit-learn fixtures, the per-version probability
 // rules, and the messages of broken states (built by editing a decoded value graph before typing).
-#include <gtest/gtest.h>
-
 #include <cmath>
-#include <cstring>
 #include <string>
 
-#include "io/io.h"
+#include "estimators/fixture_harness_test.h"
 #include "kernels/linear.h"
-#include "skbridge/error.h"
-#include "skbridge/model.h"
-#include "skbridge/table_io.h"
 
 namespace skbridge {
 namespace {
 
-std::string Fixture(const std::string& version, const std::string& file) {
-  return std::string(SKBRIDGE_SOURCE_DIR) + "/tests/fixtures/" + version + "/" + file;
-}
-
-Table Input(const std::string& version, const std::string& dataset) {
-  return TableFromNpy(Fixture(version, "inputs/" + dataset + ".npy"));
-}
-
-std::vector<double> Recorded(const std::string& version, const std::string& file) {
-  return TableFromNpy(Fixture(version, file)).dense;
-}
-
-void ExpectClose(const std::vector<double>& got, const std::vector<double>& want) {
-  ASSERT_EQ(got.size(), want.size());
-  for (std::size_t i = 0; i < got.size(); ++i) {
-    double d = std::fabs(got[i] - want[i]);
-    EXPECT_TRUE(d <= 1e-13 || d <= 1e-9 * std::max(std::fabs(got[i]), std::fabs(want[i])))
-        << "element " << i << ": got " << got[i] << ", recorded " << want[i];
-  }
-}
-
-// The state dict of the file's root estimator, editable (the test owns the ModelFile).
-Value* RootState(ModelFile& f) { return const_cast<Value*>(f.graph.root->State()); }
-
-// Replaces (or, with nullptr, removes) attribute `name` of a state dict.
-void SetAttr(Value* state, std::string_view name, const Value* v) {
-  auto& e = state->entries;
-  for (auto it = e.begin(); it != e.end(); ++it) {
-    if (it->first->is_text() && it->first->text == name) {
-      if (v) it->second = v;
-      else e.erase(it);
-      return;
-    }
-  }
-  ASSERT_TRUE(false) << "no attribute " << name;
-}
-
-const Value* NewFloats(Graph& g, std::vector<double> values) {
-  Value* v = g.New(Kind::kArray);
-  auto a = std::make_shared<NdArray>();
-  a->dtype.kind = DTypeKind::kFloat;
-  a->dtype.itemsize = 8;
-  a->shape = {static_cast<std::int64_t>(values.size())};
-  auto owned = std::make_shared<std::vector<double>>(std::move(values));
-  a->data = reinterpret_cast<const std::byte*>(owned->data());
-  a->nbytes = owned->size() * 8;
-  a->owner = owned;
-  v->array = a;
-  return v;
-}
-
-const Value* NewStr(Graph& g, std::string_view s) {
-  Value* v = g.New(Kind::kStr);
-  v->text = g.Store(std::string(s));
-  return v;
-}
-
-const Value* NewInt(Graph& g, std::int64_t i) {
-  Value* v = g.New(Kind::kInt);
-  v->integer = i;
-  return v;
-}
-
-std::string LoadError(ModelFile f) {
-  try {
-    Model::FromFile(std::move(f));
-  } catch (const Error& e) {
-    return e.message();
-  }
-  return "(no error)";
-}
+using testing::Fixture;
+using testing::FixtureInput;
+using testing::LoadError;
+using testing::NewFloats;
+using testing::NewInt;
+using testing::NewStr;
+using testing::RecordedValues;
+using testing::RootState;
+using testing::SetAttr;
+using testing::ValuesMatch;
 
 // --- predictions ------------------------------------------------------------------------------
 
 TEST(Linear, LogisticRegressionMatchesEveryVersion) {
-  for (std::string v : {"0.23.2", "1.2.1", "1.4.2", "1.9.0"}) {
+  for (std::string v : testing::kFixtureVersions) {
     for (std::string name : {"LogisticRegression_binary", "LogisticRegression_multinomial"}) {
       SCOPED_TRACE(v + " " + name);
       auto m = Model::Load(Fixture(v, name + ".p5.pkl"));
-      Table x = Input(v, name.ends_with("binary") ? "binary" : "multiclass");
-      ExpectClose(m->Run(Method::kPredictProba, x).values, Recorded(v, name + ".predict_proba.npy"));
-      ExpectClose(m->Run(Method::kDecisionFunction, x).values, Recorded(v, name + ".decision_function.npy"));
-      ExpectClose(m->Run(Method::kPredictLogProba, x).values, Recorded(v, name + ".predict_log_proba.npy"));
+      Table x = FixtureInput(v, name.ends_with("binary") ? "binary" : "multiclass");
+      EXPECT_TRUE(ValuesMatch(m->Run(Method::kPredictProba, x).values, RecordedValues(v, name + ".predict_proba.npy")));
+      EXPECT_TRUE(ValuesMatch(m->Run(Method::kDecisionFunction, x).values, RecordedValues(v, name + ".decision_function.npy")));
+      EXPECT_TRUE(ValuesMatch(m->Run(Method::kPredictLogProba, x).values, RecordedValues(v, name + ".predict_log_proba.npy")));
     }
   }
 }
 
 TEST(Linear, RegressorsKeepTheShapeOfCoef) {
   auto m = Model::Load(Fixture("1.9.0", "LinearRegression_multioutput.p5.pkl"));
-  Output o = m->Run(Method::kPredict, Input("1.9.0", "multioutput"));
+  Output o = m->Run(Method::kPredict, FixtureInput("1.9.0", "multioutput"));
   EXPECT_EQ(o.rows, 16u);
   EXPECT_GT(o.cols, 1u);
-  ExpectClose(o.values, Recorded("1.9.0", "LinearRegression_multioutput.predict.npy"));
+  EXPECT_TRUE(ValuesMatch(o.values, RecordedValues("1.9.0", "LinearRegression_multioutput.predict.npy")));
   auto r = Model::Load(Fixture("1.9.0", "Ridge.p5.pkl"));
-  EXPECT_EQ(r->Run(Method::kPredict, Input("1.9.0", "regression")).cols, 0u);
+  EXPECT_EQ(r->Run(Method::kPredict, FixtureInput("1.9.0", "regression")).cols, 0u);
 }
 
 TEST(Linear, MethodsFollowTheLoss) {
@@ -120,11 +53,11 @@ TEST(Linear, MethodsFollowTheLoss) {
   EXPECT_FALSE(Model::Load(Fixture("1.9.0", "LinearSVC_binary.p5.pkl"))->Has(Method::kPredictProba));
   auto oc = Model::Load(Fixture("1.9.0", "SGDOneClassSVM.p5.pkl"));
   EXPECT_TRUE(oc->Has(Method::kScoreSamples));
-  Table x = Input("1.9.0", "binary");
-  ExpectClose(oc->Run(Method::kScoreSamples, x).values, Recorded("1.9.0", "SGDOneClassSVM.score_samples.npy"));
+  Table x = FixtureInput("1.9.0", "binary");
+  EXPECT_TRUE(ValuesMatch(oc->Run(Method::kScoreSamples, x).values, RecordedValues("1.9.0", "SGDOneClassSVM.score_samples.npy")));
   Output p = oc->Run(Method::kPredict, x);
   ASSERT_TRUE(p.labels);
-  ExpectClose(std::vector<double>(p.labels->ints.begin(), p.labels->ints.end()), Recorded("1.9.0", "SGDOneClassSVM.predict.npy"));
+  EXPECT_TRUE(ValuesMatch(std::vector<double>(p.labels->ints.begin(), p.labels->ints.end()), RecordedValues("1.9.0", "SGDOneClassSVM.predict.npy")));
 }
 
 TEST(Linear, GlmsApplyTheirLink) {
@@ -132,7 +65,7 @@ TEST(Linear, GlmsApplyTheirLink) {
     for (std::string name : {"PoissonRegressor", "GammaRegressor", "TweedieRegressor"}) {
       SCOPED_TRACE(v + " " + name);
       auto m = Model::Load(Fixture(v, name + ".p5.pkl"));
-      ExpectClose(m->Run(Method::kPredict, Input(v, "regression")).values, Recorded(v, name + ".predict.npy"));
+      EXPECT_TRUE(ValuesMatch(m->Run(Method::kPredict, FixtureInput(v, "regression")).values, RecordedValues(v, name + ".predict.npy")));
     }
   }
 }
@@ -143,7 +76,7 @@ TEST(Linear, RidgeClassifierFindsClassesOnItsLabelBinarizer) {
   SetAttr(RootState(f), "classes_", nullptr);
   auto m = Model::FromFile(std::move(f));
   ASSERT_TRUE(m->classes());
-  Output o = m->Run(Method::kPredict, Input("1.9.0", "multiclass"));
+  Output o = m->Run(Method::kPredict, FixtureInput("1.9.0", "multiclass"));
   ASSERT_TRUE(o.labels);
   EXPECT_EQ(o.labels->type, Labels::Type::kString);
 }
@@ -151,7 +84,7 @@ TEST(Linear, RidgeClassifierFindsClassesOnItsLabelBinarizer) {
 // The probability rule is the writing version's: the same 3-class multinomial weights give a
 // softmax in 1.9 (multi_class gone) and for 'auto' in 1.4, but OvR sigmoids under multi_class='ovr'.
 TEST(Linear, ProbabilityRuleFollowsMultiClass) {
-  Table x = Input("1.4.2", "multiclass");
+  Table x = FixtureInput("1.4.2", "multiclass");
   auto soft = Model::Load(Fixture("1.4.2", "LogisticRegression_multinomial.p5.pkl"))->Run(Method::kPredictProba, x);
   ModelFile f = ReadModelFile(Fixture("1.4.2", "LogisticRegression_multinomial.p5.pkl"));
   SetAttr(RootState(f), "multi_class", NewStr(f.graph, "ovr"));
@@ -160,7 +93,7 @@ TEST(Linear, ProbabilityRuleFollowsMultiClass) {
   std::vector<double> scores = Model::Load(Fixture("1.4.2", "LogisticRegression_multinomial.p5.pkl"))->Run(Method::kDecisionFunction, x).values;
   std::vector<double> expect(scores.size());
   kernels::OvrProba(scores.data(), x.rows, 3, false, expect.data());
-  ExpectClose(ovr.values, expect);
+  EXPECT_TRUE(ValuesMatch(ovr.values, expect));
   EXPECT_NE(soft.values[0], ovr.values[0]);
 }
 
@@ -217,7 +150,7 @@ TEST(LinearErrors, MissingAndUnknownAttributes) {
 
 TEST(LinearErrors, BadInputNamesTheEstimatorAndCell) {
   auto m = Model::Load(Fixture("1.9.0", "Ridge.p5.pkl"));
-  Table x = Input("1.9.0", "regression");
+  Table x = FixtureInput("1.9.0", "regression");
   x.dense[1 * x.cols + 2] = std::nan("");
   try {
     m->Run(Method::kPredict, x);
@@ -235,7 +168,7 @@ TEST(LinearErrors, BadInputNamesTheEstimatorAndCell) {
   }
   auto c = Model::Load(Fixture("1.9.0", "LinearSVC_binary.p5.pkl"));
   try {
-    c->Run(Method::kPredictProba, Input("1.9.0", "binary"));
+    c->Run(Method::kPredictProba, FixtureInput("1.9.0", "binary"));
     FAIL() << "predict_proba on LinearSVC";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kInvalidInput);

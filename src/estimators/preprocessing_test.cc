@@ -1,99 +1,66 @@
 // Preprocessing and imputation: every corpus case of the family in every version and file format
 // against the outputs real scikit-learn recorded, the numerical kernels against scipy / numpy
 // values, and the messages of broken states (built by editing a decoded value graph).
-#include <fmt/format.h>
-#include <gtest/gtest.h>
-
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <limits>
-#include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 #include <string>
 
+#include "estimators/fixture_harness_test.h"
 #include "kernels/preprocessing.h"
-#include "skbridge/error.h"
-#include "skbridge/model.h"
-#include "skbridge/table_io.h"
 
 namespace skbridge {
 namespace {
 
-namespace fs = std::filesystem;
-
-fs::path FixtureDir(const std::string& version) { return fs::path(SKBRIDGE_SOURCE_DIR) / "tests" / "fixtures" / version; }
-std::string Fixture(const std::string& version, const std::string& file) { return (FixtureDir(version) / file).string(); }
-Table Input(const std::string& version, const std::string& dataset) {
-  return TableFromNpy(Fixture(version, "inputs/" + dataset + ".npy"));
-}
-
-const char* kVersions[] = {"0.23.2", "1.2.1", "1.4.2", "1.9.0"};
+using testing::Fixture;
+using testing::FixtureInput;
+using testing::kFixtureVersions;
+using testing::NewFloats;
+using testing::NewStr;
+using testing::RootState;
+using testing::SetAttr;
+using testing::ValuesMatch;
 
 const std::set<std::string> kFamily = {
     "StandardScaler", "MinMaxScaler", "MaxAbsScaler", "RobustScaler", "Normalizer", "Binarizer", "QuantileTransformer",
     "PowerTransformer", "KBinsDiscretizer", "SplineTransformer", "PolynomialFeatures", "FunctionTransformer", "SimpleImputer",
     "MissingIndicator", "KNNImputer"};
 
-// Relative error, with NaN == NaN and no absolute floor (exact zeros must be exact).
-double RelErr(double a, double b) {
-  if (std::isnan(a) && std::isnan(b)) return 0;
-  if (a == b) return 0;
-  return std::fabs(a - b) / std::max(std::fabs(a), std::fabs(b));
-}
+// Exact zeros must be exact: no absolute floor.
+constexpr testing::Tolerance kTolerance{.relative = 1e-9, .absolute = 0};
 
 // Every file of every family case in the corpus: all formats must decode and match.
 TEST(Preprocessing, CorpusCasesMatchInEveryVersionAndFormat) {
-  double worst = 0;
-  std::string worst_where;
+  testing::WorstError worst;
   int cases = 0, files = 0;
-  for (const char* v : kVersions) {
-    std::ifstream in(FixtureDir(v) / "manifest.json");
-    ASSERT_TRUE(in) << v;
-    nlohmann::json manifest = nlohmann::json::parse(in);
-    for (const auto& c : manifest["cases"]) {
-      if (!kFamily.count(c["estimator"].get<std::string>())) continue;
-      ++cases;
-      const std::string name = c["name"];
-      Table x = Input(v, c["dataset"]);
-      for (const auto& file : c["files"]) {
-        ++files;
-        std::string where = std::string(v) + "/" + file["path"].get<std::string>();
-        SCOPED_TRACE(where);
-        std::shared_ptr<const Model> m;
-        try {
-          m = Model::Load(Fixture(v, file["path"]));
-        } catch (const Error& e) {
-          ADD_FAILURE() << e.message();
-          continue;
-        }
-        for (const auto& [method, out] : c["outputs"].items()) {
-          auto meth = ParseMethod(method);
-          ASSERT_TRUE(meth);
-          Output got = m->Run(*meth, x);
-          Table want = TableFromNpy(Fixture(v, out["path"]));
-          ASSERT_EQ(got.values.size(), want.dense.size());
-          ASSERT_EQ(got.rows, want.rows);
-          for (std::size_t i = 0; i < want.dense.size(); ++i) {
-            double e = RelErr(got.values[i], want.dense[i]);
-            if (e > worst) {
-              worst = e;
-              worst_where = fmt::format("{} {} element {}", where, method, i);
-            }
-            ASSERT_LE(e, 1e-9) << method << " element " << i << ": got " << got.values[i] << ", recorded " << want.dense[i];
-          }
-        }
+  auto in_family = [](const nlohmann::json& c) { return kFamily.count(c["estimator"].get<std::string>()) > 0; };
+  testing::ForEachManifestCase(in_family, [&](const std::string& v, const nlohmann::json& c) {
+    ++cases;
+    Table x = FixtureInput(v, c["dataset"]);
+    for (const auto& file : c["files"]) {
+      ++files;
+      std::string where = v + "/" + file["path"].get<std::string>();
+      SCOPED_TRACE(where);
+      auto m = testing::LoadFixtureModel(v, file["path"]);
+      if (!m) continue;
+      for (const auto& [method, out] : c["outputs"].items()) {
+        auto meth = ParseMethod(method);
+        ASSERT_TRUE(meth);
+        Output got = m->Run(*meth, x);
+        Table want = TableFromNpy(Fixture(v, out["path"]));
+        ASSERT_EQ(got.values.size(), want.dense.size());
+        ASSERT_EQ(got.rows, want.rows);
+        ASSERT_TRUE(ValuesMatch(got.values, want.dense, kTolerance, &worst, where + " " + method));
       }
     }
-  }
+  });
   EXPECT_GE(cases, 80);
-  std::printf("preprocessing: %d cases, %d files, worst relative error %.3g (%s)\n", cases, files, worst, worst_where.c_str());
+  std::printf("preprocessing: %d cases, %d files, worst relative error %.3g (%s)\n", cases, files, worst.value, worst.where.c_str());
 }
 
 // Inside pipelines: the scaler / imputer / polynomial steps of the corpus' pipelines.
 TEST(Preprocessing, PipelinesWithFamilySteps) {
-  for (const char* v : kVersions) {
+  for (const char* v : kFixtureVersions) {
     for (std::string name : {"Pipeline_scaler_logreg", "Pipeline_impute_scale_ridge", "Pipeline_poly_ridge"}) {
       SCOPED_TRACE(std::string(v) + " " + name);
       std::shared_ptr<const Model> m;
@@ -103,11 +70,11 @@ TEST(Preprocessing, PipelinesWithFamilySteps) {
         GTEST_SKIP() << "another family's step is not decodable yet: " << e.message();
       }
       std::string dataset = name == "Pipeline_scaler_logreg" ? "binary" : name == "Pipeline_impute_scale_ridge" ? "nan" : "regression";
-      Output got = m->Run(Method::kPredict, Input(v, dataset));
+      Output got = m->Run(Method::kPredict, FixtureInput(v, dataset));
       Table want = TableFromNpy(Fixture(v, name + ".predict.npy"));
       ASSERT_EQ(got.rows, want.rows);
       if (got.labels) continue;
-      for (std::size_t i = 0; i < want.dense.size(); ++i) EXPECT_LE(RelErr(got.values[i], want.dense[i]), 1e-9) << i;
+      EXPECT_TRUE(ValuesMatch(got.values, want.dense, kTolerance));
     }
   }
 }
@@ -196,44 +163,10 @@ TEST(PreprocessingKernels, ArgPartitionBreaksTiesLikeNumpy) {
 
 // --- broken states and bad input --------------------------------------------------------------
 
-Value* RootState(ModelFile& f) { return const_cast<Value*>(f.graph.root->State()); }
-
-void SetAttr(Value* state, std::string_view name, const Value* v) {
-  auto& e = state->entries;
-  for (auto it = e.begin(); it != e.end(); ++it) {
-    if (it->first->is_text() && it->first->text == name) {
-      if (v) it->second = v;
-      else e.erase(it);
-      return;
-    }
-  }
-  ADD_FAILURE() << "no attribute " << name;
-}
-
-const Value* NewFloats(Graph& g, std::vector<double> values) {
-  Value* v = g.New(Kind::kArray);
-  auto a = std::make_shared<NdArray>();
-  a->dtype.kind = DTypeKind::kFloat;
-  a->dtype.itemsize = 8;
-  a->shape = {static_cast<std::int64_t>(values.size())};
-  auto owned = std::make_shared<std::vector<double>>(std::move(values));
-  a->data = reinterpret_cast<const std::byte*>(owned->data());
-  a->nbytes = owned->size() * 8;
-  a->owner = owned;
-  v->array = a;
-  return v;
-}
-
 const Value* NewGlobal(Graph& g, std::string_view module, std::string_view name) {
   Value* v = g.New(Kind::kGlobal);
   v->text = g.Store(std::string(module));
   v->name = g.Store(std::string(name));
-  return v;
-}
-
-const Value* NewStr(Graph& g, std::string_view s) {
-  Value* v = g.New(Kind::kStr);
-  v->text = g.Store(std::string(s));
   return v;
 }
 

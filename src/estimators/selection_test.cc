@@ -1,20 +1,14 @@
 // Selection and dummy family: outputs against the real-scikit-learn fixtures of every version, the
 // numpy-exact kernels (pairwise sum, median, percentile, legacy RandomState) against values numpy
 // printed, and the messages of broken states (built by editing a decoded value graph).
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <filesystem>
 #include <functional>
 #include <string>
 
-#include "io/io.h"
+#include "estimators/fixture_harness_test.h"
 #include "kernels/selection.h"
-#include "skbridge/error.h"
-#include "skbridge/model.h"
-#include "skbridge/table_io.h"
 
 namespace skbridge {
 namespace est {
@@ -23,51 +17,14 @@ std::optional<std::vector<double>> ComputedFeatureImportances(const Value& estim
 }  // namespace est
 namespace {
 
-const char* kVersions[] = {"0.23.2", "1.2.1", "1.4.2", "1.9.0"};
-
-std::string Fixture(const std::string& version, const std::string& file) {
-  return std::string(SKBRIDGE_SOURCE_DIR) + "/tests/fixtures/" + version + "/" + file;
-}
-
-Table Input(const std::string& version, const std::string& dataset) {
-  return TableFromNpy(Fixture(version, "inputs/" + dataset + ".npy"));
-}
-
-bool Exists(const std::string& path) { return std::filesystem::exists(path); }
-
-// A recorded output as doubles (numeric) or texts (string labels).
-struct Recorded {
-  std::vector<double> numbers;
-  std::vector<std::string> texts;
-};
-
-Recorded Load(const std::string& path) {
-  auto a = io::ReadNpyFile(path);
-  Recorded r;
-  if (a->dtype.kind == DTypeKind::kUnicode) {
-    const std::int64_t chars = a->dtype.itemsize / 4;
-    for (std::int64_t i = 0; i < a->size(); ++i) {
-      std::string s;
-      for (std::int64_t k = 0; k < chars; ++k) {
-        char32_t c;
-        std::memcpy(&c, a->data + i * a->dtype.itemsize + 4 * k, 4);
-        if (c == 0) break;
-        s.push_back(static_cast<char>(c));
-      }
-      r.texts.push_back(s);
-    }
-    return r;
-  }
-  r.numbers = TableFromNpy(path).dense;
-  return r;
-}
-
-double RelErr(double got, double want) {
-  if (got == want || (std::isnan(got) && std::isnan(want))) return 0;
-  double d = std::fabs(got - want);
-  if (d <= 1e-13) return 0;
-  return d / std::max(std::fabs(got), std::fabs(want));
-}
+using testing::Fixture;
+using testing::FixtureInput;
+using testing::kFixtureVersions;
+using testing::NewFloats;
+using testing::NewInt;
+using testing::NewStr;
+using testing::RootState;
+using testing::SetAttr;
 
 struct Case {
   const char* name;
@@ -99,47 +56,24 @@ const std::vector<Case>& Cases() {
 
 TEST(SelectionFixtures, MatchScikitLearnInEveryVersion) {
   int checked = 0;
-  double worst = 0;
-  for (const char* v : kVersions) {
-    for (const Case& c : Cases()) {
-      for (const char* ext : {".joblib", ".p2.pkl"}) {
-        const std::string file = Fixture(v, std::string(c.name) + ext);
-        if (!Exists(file)) continue;  // e.g. SequentialFeatureSelector does not exist in 0.23
-        SCOPED_TRACE(file);
-        auto model = Model::Load(file);
-        Table x = Input(v, c.dataset);
-        for (Method m : c.methods) {
-          SCOPED_TRACE(MethodName(m));
-          ASSERT_TRUE(model->Has(m));
-          Output o = model->Run(m, x);
-          Recorded want = Load(Fixture(v, std::string(c.name) + "." + MethodName(m) + ".npy"));
-          if (o.labels) {
-            ASSERT_EQ(o.labels->size(), o.rows);
-            if (!want.texts.empty()) {
-              ASSERT_EQ(want.texts.size(), o.rows);
-              for (std::size_t i = 0; i < o.rows; ++i) EXPECT_EQ(o.labels->Text(i), want.texts[i]) << "row " << i;
-            } else {
-              ASSERT_EQ(want.numbers.size(), o.rows);
-              for (std::size_t i = 0; i < o.rows; ++i) {
-                double got = o.labels->type == Labels::Type::kFloat ? o.labels->floats[i] : static_cast<double>(o.labels->ints[i]);
-                EXPECT_EQ(got, want.numbers[i]) << "row " << i;
-              }
-            }
-          } else {
-            ASSERT_EQ(o.values.size(), want.numbers.size());
-            for (std::size_t i = 0; i < o.values.size(); ++i) {
-              double e = RelErr(o.values[i], want.numbers[i]);
-              worst = std::max(worst, e);
-              EXPECT_LE(e, 1e-9) << "element " << i << ": got " << o.values[i] << ", recorded " << want.numbers[i];
-            }
-          }
-          ++checked;
-        }
+  testing::WorstError worst;
+  for (const Case& c : Cases()) {
+    for (const auto& [v, file] : testing::FixtureFilesOf(c.name, {".joblib", ".p2.pkl"})) {
+      SCOPED_TRACE(file);
+      auto model = Model::Load(file);
+      Table x = FixtureInput(v, c.dataset);
+      for (Method m : c.methods) {
+        SCOPED_TRACE(MethodName(m));
+        ASSERT_TRUE(model->Has(m));
+        Output o = model->Run(m, x);
+        testing::RecordedOutput want = testing::LoadRecordedOutput(Fixture(v, std::string(c.name) + "." + MethodName(m) + ".npy"));
+        EXPECT_TRUE(testing::OutputMatches(o, want, {}, &worst));
+        ++checked;
       }
     }
   }
   EXPECT_GE(checked, 200);
-  std::printf("selection fixtures: %d outputs checked, worst relative error %.3g\n", checked, worst);
+  std::printf("selection fixtures: %d outputs checked, worst relative error %.3g\n", checked, worst.value);
 }
 
 // --- kernels against numpy ------------------------------------------------------------------------
@@ -232,46 +166,6 @@ TEST(SelectionKernels, TreeFeatureImportancesAreScikitLearns) {
 
 // --- edited graphs: other strategies and broken states ----------------------------------------------
 
-Value* RootState(ModelFile& f) { return const_cast<Value*>(f.graph.root->State()); }
-
-void SetAttr(Value* state, std::string_view name, const Value* v) {
-  auto& e = state->entries;
-  for (auto it = e.begin(); it != e.end(); ++it) {
-    if (it->first->is_text() && it->first->text == name) {
-      if (v) it->second = v;
-      else e.erase(it);
-      return;
-    }
-  }
-  ASSERT_TRUE(false) << "no attribute " << name;
-}
-
-const Value* NewStr(Graph& g, std::string_view s) {
-  Value* v = g.New(Kind::kStr);
-  v->text = g.Store(std::string(s));
-  return v;
-}
-
-const Value* NewInt(Graph& g, std::int64_t i) {
-  Value* v = g.New(Kind::kInt);
-  v->integer = i;
-  return v;
-}
-
-const Value* NewFloats(Graph& g, std::vector<double> values, std::vector<std::int64_t> shape) {
-  Value* v = g.New(Kind::kArray);
-  auto a = std::make_shared<NdArray>();
-  a->dtype.kind = DTypeKind::kFloat;
-  a->dtype.itemsize = 8;
-  a->shape = std::move(shape);
-  auto owned = std::make_shared<std::vector<double>>(std::move(values));
-  a->data = reinterpret_cast<const std::byte*>(owned->data());
-  a->nbytes = owned->size() * 8;
-  a->owner = owned;
-  v->array = a;
-  return v;
-}
-
 std::string ErrorOf(const std::function<void()>& fn, ErrorCode* code = nullptr) {
   try {
     fn();
@@ -290,9 +184,9 @@ std::vector<std::string> PredictTexts(const Model& m, const Table& x) {
 }
 
 TEST(DummyClassifier, ReplaysSeededDrawsAndRefusesUnseeded) {
-  for (const char* v : kVersions) {
+  for (const char* v : kFixtureVersions) {
     SCOPED_TRACE(v);
-    Table x = Input(v, "multiclass");
+    Table x = FixtureInput(v, "multiclass");
     const std::vector<std::string> a = {"ant"}, b = {"bee"}, c = {"cat"};
     auto edited = [&](const char* strategy, const Value* (*seed)(Graph&)) {
       ModelFile f = ReadModelFile(Fixture(v, "DummyClassifier_most_frequent_str.joblib"));
@@ -338,7 +232,7 @@ TEST(UnivariateSelection, TiesAndNaNScoresAsScikitLearn) {
       {"SelectKBest_f_classif", {1, 3, 3, 2, 3, 0}, {1, 2, 4}},   // k=3, stable order
       {"SelectKBest_f_classif", {nan, 2, nan, 2, 1, 0}, {1, 3, 4}},
   };
-  for (const char* v : kVersions) {
+  for (const char* v : kFixtureVersions) {
     for (const Row& r : rows) {
       SCOPED_TRACE(std::string(v) + " " + r.file);
       ModelFile f = ReadModelFile(Fixture(v, std::string(r.file) + ".joblib"));
@@ -388,7 +282,7 @@ TEST(SelectionErrors, BrokenStatesAndBadInput) {
   }
   // Bad input: NaN where the selector does not allow it, and the wrong number of columns.
   auto kbest = Model::Load(Fixture(v, "SelectKBest_f_classif.joblib"));
-  Table x = Input(v, "binary");
+  Table x = FixtureInput(v, "binary");
   x.dense[2 * x.cols + 4] = std::nan("");
   ErrorCode code{};
   std::string msg = ErrorOf([&] { kbest->Run(Method::kTransform, x); }, &code);
@@ -397,7 +291,7 @@ TEST(SelectionErrors, BrokenStatesAndBadInput) {
   EXPECT_NE(msg.find("Input X contains NaN"), std::string::npos) << msg;
   // VarianceThreshold allows NaN (and checks nothing).
   auto vt = Model::Load(Fixture(v, "VarianceThreshold.joblib"));
-  Table counts = Input(v, "counts");
+  Table counts = FixtureInput(v, "counts");
   counts.dense[0] = std::nan("");
   EXPECT_NO_THROW(vt->Run(Method::kTransform, counts));
   Table narrow = Table::Dense(2, 5, std::vector<double>(10, 1.0));

@@ -1,166 +1,59 @@
 // Tree family: every tree / forest / bagging / isolation forest / embedding fixture against the
 // outputs real scikit-learn recorded, the 1.3 node-layout change, the 1.4 value-semantics change,
 // the kernel's exactness and thread independence, and the messages of broken trees.
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <cstring>
-#include <filesystem>
 #include <functional>
-#include <fstream>
 #include <limits>
-#include <nlohmann/json.hpp>
 #include <random>
 #include <regex>
 #include <string>
 
+#include "estimators/fixture_harness_test.h"
 #include "estimators/tree_decode.h"
-#include "io/io.h"
 #include "kernels/tree.h"
-#include "skbridge/error.h"
-#include "skbridge/model.h"
 #include "skbridge/reader.h"
-#include "skbridge/table_io.h"
 
 namespace skbridge {
 namespace {
 
-const char* kVersions[] = {"0.23.2", "1.2.1", "1.4.2", "1.9.0"};
-
-std::string Fixture(const std::string& version, const std::string& file) {
-  return std::string(SKBRIDGE_SOURCE_DIR) + "/tests/fixtures/" + version + "/" + file;
-}
-
-Table Input(const std::string& version, const std::string& dataset) {
-  return TableFromNpy(Fixture(version, "inputs/" + dataset + ".npy"));
-}
-
-double RelErr(double a, double b) {
-  if (std::isnan(a) && std::isnan(b)) return 0;
-  if (a == b) return 0;
-  double d = std::fabs(a - b);
-  if (d <= 1e-13) return 0;
-  return d / std::max(std::fabs(a), std::fabs(b));
-}
-
-// The recorded output in skbridge's layout: stacked multi-output (n_outputs, rows, k) arrays
-// become rows x (n_outputs * k).
-struct Recorded {
-  std::vector<std::int64_t> shape;
-  std::vector<double> numbers;
-  std::vector<std::string> texts;
-};
-
-std::string Utf32ToString(const std::byte* p, std::int64_t chars) {
-  std::string s;
-  for (std::int64_t k = 0; k < chars; ++k) {
-    char32_t cp;
-    std::memcpy(&cp, p + 4 * k, 4);
-    if (!cp) break;
-    s.push_back(static_cast<char>(cp));
-  }
-  return s;
-}
-
-Recorded LoadRecorded(const std::string& path) {
-  auto a = io::ReadNpyFile(path);
-  Recorded r;
-  r.shape = a->shape;
-  if (a->dtype.kind == DTypeKind::kUnicode) {
-    for (std::int64_t i = 0; i < a->size(); ++i) r.texts.push_back(Utf32ToString(a->data + i * a->dtype.itemsize, a->dtype.itemsize / 4));
-    return r;
-  }
-  std::vector<double> flat;
-  if (a->dtype.kind == DTypeKind::kBool) {
-    for (std::int64_t i = 0; i < a->size(); ++i) flat.push_back(std::to_integer<int>(a->data[i]) != 0);
-  } else if (a->shape.empty() || a->shape.size() <= 2) {
-    flat = TableFromNpy(path).dense;
-  } else {
-    // float64 3-d
-    flat.resize(static_cast<std::size_t>(a->size()));
-    std::memcpy(flat.data(), a->data, flat.size() * 8);
-  }
-  if (r.shape.size() == 3) {
-    std::size_t o = r.shape[0], rows = r.shape[1], k = r.shape[2];
-    r.numbers.resize(flat.size());
-    for (std::size_t q = 0; q < o; ++q)
-      for (std::size_t i = 0; i < rows; ++i)
-        for (std::size_t j = 0; j < k; ++j) r.numbers[i * o * k + q * k + j] = flat[(q * rows + i) * k + j];
-  } else {
-    r.numbers = std::move(flat);
-  }
-  return r;
-}
-
-// Compares; returns "" when equal, and raises *worst.
-std::string Compare(const Output& got, const Recorded& want, double* worst) {
-  std::size_t n = want.texts.empty() ? want.numbers.size() : want.texts.size();
-  std::size_t got_n = got.labels ? got.labels->size() : got.values.size();
-  if (got_n != n) return "size " + std::to_string(got_n) + " != recorded " + std::to_string(n);
-  std::size_t rows = want.shape.size() == 3 ? static_cast<std::size_t>(want.shape[1]) : static_cast<std::size_t>(want.shape[0]);
-  if (got.rows != rows) return "rows " + std::to_string(got.rows) + " != recorded " + std::to_string(rows);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!want.texts.empty()) {
-      if (!got.labels) return "numbers where labels were recorded";
-      if (got.labels->Text(i) != want.texts[i]) return "label " + std::to_string(i) + ": " + got.labels->Text(i) + " != " + want.texts[i];
-      continue;
-    }
-    double g;
-    if (got.labels) {
-      const Labels& l = *got.labels;
-      if (l.type == Labels::Type::kString) return "string label where numbers were recorded";
-      g = l.type == Labels::Type::kFloat ? l.floats[i] : static_cast<double>(l.ints[i]);
-      if (g != want.numbers[i]) return "label " + std::to_string(i) + ": " + std::to_string(g) + " != " + std::to_string(want.numbers[i]);
-      continue;
-    }
-    g = got.values[i];
-    double e = RelErr(g, want.numbers[i]);
-    *worst = std::max(*worst, e);
-    if (e > 1e-9) return "element " + std::to_string(i) + ": " + std::to_string(g) + " != " + std::to_string(want.numbers[i]);
-  }
-  return {};
-}
+using testing::Fixture;
+using testing::FixtureInput;
+using testing::LoadRecordedOutput;
+using testing::OutputMatches;
+using testing::RecordedOutput;
 
 // --- fixtures ---------------------------------------------------------------------------------
 
 const std::regex kFamily("^(DecisionTree|ExtraTree|RandomForest|ExtraTrees|Bagging|IsolationForest|RandomTreesEmbedding)");
 
 TEST(TreeFixtures, EveryCaseEveryFileEveryMethod) {
-  double worst = 0;
+  testing::WorstError worst;
   int checked = 0;
-  for (std::string v : kVersions) {
-    std::ifstream in(Fixture(v, "manifest.json"));
-    auto manifest = nlohmann::json::parse(in);
-    for (const auto& c : manifest["cases"]) {
-      std::string name = c["name"];
-      if (!std::regex_search(name, kFamily)) continue;
-      if (name.find("_knn") != std::string::npos) continue;  // base estimator of another family
-      std::string dataset = c["dataset"];
-      Table x = Input(v, dataset);
-      for (const auto& file : c["files"]) {
-        std::string fp = file["path"];
-        SCOPED_TRACE(v + "/" + fp);
-        std::shared_ptr<const Model> m;
-        try {
-          m = Model::Load(Fixture(v, fp));
-        } catch (const Error& e) {
-          ADD_FAILURE() << e.Describe();
-          continue;
-        }
-        for (auto it = c["outputs"].begin(); it != c["outputs"].end(); ++it) {
-          auto method = ParseMethod(it.key());
-          ASSERT_TRUE(method) << it.key();
-          ASSERT_TRUE(m->Has(*method)) << it.key();
-          Output o = m->Run(*method, x);
-          std::string diff = Compare(o, LoadRecorded(Fixture(v, it.value()["path"])), &worst);
-          EXPECT_EQ(diff, "") << it.key();
-          ++checked;
-        }
+  auto in_family = [](const nlohmann::json& c) {
+    std::string name = c["name"];
+    // _knn cases have a base estimator of another family.
+    return std::regex_search(name, kFamily) && name.find("_knn") == std::string::npos;
+  };
+  testing::ForEachManifestCase(in_family, [&](const std::string& v, const nlohmann::json& c) {
+    Table x = FixtureInput(v, c["dataset"]);
+    for (const auto& file : c["files"]) {
+      std::string fp = file["path"];
+      SCOPED_TRACE(v + "/" + fp);
+      auto m = testing::LoadFixtureModel(v, fp);
+      if (!m) continue;
+      for (auto it = c["outputs"].begin(); it != c["outputs"].end(); ++it) {
+        auto method = ParseMethod(it.key());
+        ASSERT_TRUE(method) << it.key();
+        ASSERT_TRUE(m->Has(*method)) << it.key();
+        Output o = m->Run(*method, x);
+        EXPECT_TRUE(OutputMatches(o, LoadRecordedOutput(Fixture(v, it.value()["path"])), {}, &worst, it.key()));
+        ++checked;
       }
     }
-  }
+  });
   EXPECT_GT(checked, 200);
-  std::printf("tree family: %d outputs checked, worst relative error %.3g\n", checked, worst);
+  std::printf("tree family: %d outputs checked, worst relative error %.3g\n", checked, worst.value);
 }
 
 // --- the 1.3 node layout --------------------------------------------------------------------
@@ -236,7 +129,7 @@ TEST(TreeLayout, SevenAndEightFieldNodesDecodeAndPredictIdentically) {
   EXPECT_EQ(a.weighted_n_node_samples, b.weighted_n_node_samples);
   EXPECT_EQ(a.values, b.values);
   // Same leaves on the recorded inputs, and those leaves give the recorded probabilities.
-  Table x = Input("1.2.1", "multiclass");
+  Table x = FixtureInput("1.2.1", "multiclass");
   std::vector<float> x32(x.dense.begin(), x.dense.end());
   for (std::size_t r = 0; r < x.rows; ++r) {
     EXPECT_EQ(a.ApplyRow(&x32[r * x.cols]), b.ApplyRow(&x32[r * x.cols]));
@@ -255,21 +148,21 @@ TEST(TreeLayout, SevenAndEightFieldNodesDecodeAndPredictIdentically) {
     if (k->text == "tree_") val = tree8;
   }
   auto m = Model::FromFile(std::move(f));
-  double worst = 0;
-  EXPECT_EQ(Compare(m->Run(Method::kPredictProba, x), LoadRecorded(Fixture("1.2.1", "DecisionTreeClassifier_multiclass.predict_proba.npy")), &worst), "");
-  EXPECT_EQ(Compare(m->Run(Method::kPredict, x), LoadRecorded(Fixture("1.2.1", "DecisionTreeClassifier_multiclass.predict.npy")), &worst), "");
+  for (Method method : {Method::kPredictProba, Method::kPredict}) {
+    std::string recorded = Fixture("1.2.1", std::string("DecisionTreeClassifier_multiclass.") + MethodName(method) + ".npy");
+    EXPECT_TRUE(OutputMatches(m->Run(method, x), LoadRecordedOutput(recorded)));
+  }
 }
 
 TEST(TreeLayout, NanRoutingFollowsMissingGoToLeft) {
   // 1.4.2 trees fitted on data with NaN: the recorded outputs come from NaN rows.
-  Table x = Input("1.4.2", "nan");
+  Table x = FixtureInput("1.4.2", "nan");
   bool any_nan = false;
   for (double v : x.dense) any_nan |= std::isnan(v);
   ASSERT_TRUE(any_nan);
   for (std::string name : {"DecisionTreeClassifier_nan", "RandomForestClassifier_nan"}) {
     auto m = Model::Load(Fixture("1.4.2", name + ".joblib"));
-    double worst = 0;
-    EXPECT_EQ(Compare(m->Run(Method::kPredictProba, x), LoadRecorded(Fixture("1.4.2", name + ".predict_proba.npy")), &worst), "") << name;
+    EXPECT_TRUE(OutputMatches(m->Run(Method::kPredictProba, x), LoadRecordedOutput(Fixture("1.4.2", name + ".predict_proba.npy")))) << name;
   }
   // A pre-1.3 tree has no missing_go_to_left: scikit-learn rejected NaN, so does skbridge.
   auto old = Model::Load(Fixture("1.2.1", "DecisionTreeClassifier_binary.p5.pkl"));
@@ -299,8 +192,8 @@ TEST(TreeValues, CountsBefore14AreNormalisedFractionsFrom14AreUsedAsStored) {
     SCOPED_TRACE(v);
     ModelFile f = ReadModelFile(Fixture(v, "DecisionTreeClassifier_multiclass.p5.pkl"));
     kernels::TreeModel t = est::DecodeTree(*f.graph.root->State()->Get("tree_"), "tree_");
-    Table x = Input(v, "multiclass");
-    Recorded want = LoadRecorded(Fixture(v, "DecisionTreeClassifier_multiclass.predict_proba.npy"));
+    Table x = FixtureInput(v, "multiclass");
+    RecordedOutput want = LoadRecordedOutput(Fixture(v, "DecisionTreeClassifier_multiclass.predict_proba.npy"));
     std::vector<float> x32(x.dense.begin(), x.dense.end());
     bool raw_differs = false;
     double max_sum = 0;
@@ -314,14 +207,13 @@ TEST(TreeValues, CountsBefore14AreNormalisedFractionsFrom14AreUsedAsStored) {
     EXPECT_TRUE(raw_differs);
     EXPECT_GT(max_sum, 1.5);
     auto m = Model::FromFile(std::move(f));
-    double worst = 0;
-    EXPECT_EQ(Compare(m->Run(Method::kPredictProba, x), want, &worst), "");
+    EXPECT_TRUE(OutputMatches(m->Run(Method::kPredictProba, x), want));
   }
   // New file: tree_.value holds fractions, returned as they are.
   {
     ModelFile f = ReadModelFile(Fixture("1.4.2", "DecisionTreeClassifier_multiclass.p5.pkl"));
     kernels::TreeModel t = est::DecodeTree(*f.graph.root->State()->Get("tree_"), "tree_");
-    Table x = Input("1.4.2", "multiclass");
+    Table x = FixtureInput("1.4.2", "multiclass");
     std::vector<float> x32(x.dense.begin(), x.dense.end());
     Output o = Model::FromFile(std::move(f))->Run(Method::kPredictProba, x);
     for (std::size_t r = 0; r < x.rows; ++r) {
