@@ -656,6 +656,16 @@ void Unpickler::Step(std::uint8_t op) {
       Value* state = Pop();
       Value* obj = Top();
       if (obj->kind == Kind::kObject) {
+        // Python's BUILD calls the instance's __setstate__ when it has one: a global that an
+        // earlier BUILD stored under that name (in the dict or the slot state) is called now.
+        if (const Value* before = obj->object->state) {
+          auto mark = [&](const Value* d) {
+            const Value* f = d && d->kind == Kind::kDict ? d->Get("__setstate__") : nullptr;
+            if (f && f->kind == Kind::kGlobal) ctx_->globals->MarkCalled(static_cast<std::size_t>(f->integer));
+          };
+          mark(before);
+          if (before->kind == Kind::kTuple && before->items.size() == 2) mark(before->items[0]), mark(before->items[1]);
+        }
         obj->object->state = state;
         if (ctx_->on_build) ctx_->on_build(obj, *this);
       } else if (obj->kind == Kind::kDict && state->kind == Kind::kDict) {
