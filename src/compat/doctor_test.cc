@@ -116,16 +116,46 @@ TEST(Doctor, SammeAcross14IsASilentChange) {
   for (auto& [key, v] : const_cast<Value*>(old_samme.graph.root->State())->entries) {
     if (key->text == "algorithm") const_cast<Value*>(v)->text = "SAMME";
   }
-  const Finding* up = finding(Doctor(old_samme, Target::Parse("sklearn=1.4.2")));
+  DoctorReport to_14 = Doctor(old_samme, Target::Parse("sklearn=1.4.2"));
+  const Finding* up = finding(to_14);
   ASSERT_NE(up, nullptr);
   EXPECT_EQ(up->verdict, Verdict::kPredictsDifferently);
   EXPECT_FALSE(up->portable);
-  const Finding* down = finding(Doctor(ReadModelFile((fixtures / "1.9.0" / "AdaBoostClassifier_binary.joblib").string()),
-                                       Target::Parse("sklearn=1.2.1")));
+  ModelFile new_samme = ReadModelFile((fixtures / "1.9.0" / "AdaBoostClassifier_binary.joblib").string());
+  DoctorReport to_12 = Doctor(new_samme, Target::Parse("sklearn=1.2.1"));
+  const Finding* down = finding(to_12);
   ASSERT_NE(down, nullptr);
   EXPECT_TRUE(down->portable);
-  EXPECT_EQ(finding(Doctor(ReadModelFile((fixtures / "1.9.0" / "AdaBoostClassifier_binary.joblib").string()), Target::Parse("sklearn=1.4.2"))),
-            nullptr);
+  DoctorReport same_side = Doctor(new_samme, Target::Parse("sklearn=1.4.2"));
+  EXPECT_EQ(finding(same_side), nullptr);
+}
+
+// numpy's top-level names are measured in every environment: numpy 2 removed round_ (a 0.23
+// FunctionTransformer(func=np.round_) names it), numpy 1.24 still has it.
+TEST(Doctor, NumpyFunctionsRemovedInNumpy2AreMeasured) {
+  fs::path file = fs::path(SKBRIDGE_SOURCE_DIR) / "tests" / "fixtures" / "0.23.2" / "FunctionTransformer_log1p.joblib";
+  ModelFile f = ReadModelFile(file.string());
+  Value* round_ = f.graph.New(Kind::kGlobal);
+  round_->text = f.graph.Store("numpy");
+  round_->name = f.graph.Store("round_");
+  for (auto& [k, v] : const_cast<Value*>(f.graph.root->State())->entries) {
+    if (k->text == "func") v = round_;
+  }
+  GlobalRef ref;
+  ref.module = "numpy", ref.name = "round_", ref.safety = ClassifyGlobal("numpy", "round_");
+  f.globals.push_back(ref);
+  auto about_round = [](const DoctorReport& r) -> const Finding* {
+    for (const auto& finding : r.findings) {
+      if (finding.message.find("numpy.round_") != std::string::npos) return &finding;
+    }
+    return nullptr;
+  };
+  DoctorReport numpy2 = Doctor(f, Target::Parse("sklearn=1.9.0"));
+  const Finding* in2 = about_round(numpy2);
+  ASSERT_NE(in2, nullptr);
+  EXPECT_EQ(in2->verdict, Verdict::kLoadFails);
+  DoctorReport numpy1 = Doctor(f, Target::Parse("sklearn=1.2.1"));
+  EXPECT_EQ(about_round(numpy1), nullptr);
 }
 
 TEST(Doctor, TargetParsing) {

@@ -20,6 +20,13 @@ while i < len(text):
     for g in doc.get("globals", []):
         if g["module"].startswith(("sklearn", "numpy", "scipy", "joblib")): out.add(g["module"] + ":" + g["name"])
 print("\n".join(sorted(out)))' > "$list"
+# Plus every public name of numpy's top-level namespace in any environment: numpy 2 removed some
+# (round_, product, alltrue ...) that old pickles of FunctionTransformer(func=...) name.
+names=$(mktemp "$PWD/.numpy_names.XXXXXX"); trap 'rm -f "$list" "$names"' EXIT
+for suite in bullseye bookworm trixie sid; do
+  SKBRIDGE_WORK=$PWD tools/sklenv run "$suite" tools/compat/numpy_names.py >> "$names"
+done
+sort -u "$names" "$list" -o "$list"
 for suite in bullseye bookworm trixie sid; do
   SKBRIDGE_WORK=$PWD tools/sklenv run "$suite" tools/compat/extract_knowledge.py "${list#$PWD/}" tests/fixtures src/compat/data
 done
