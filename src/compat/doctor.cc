@@ -34,22 +34,18 @@ DoctorReport Doctor(const ModelFile& file, const Target& target) {
   ctx.port_hint = fmt::format("skbridge port {} --target {} -o OUT", file.path, target.Str());
   if (!ctx.env) {
     // port only writes for a measured target: say so rather than suggest a command that refuses
-    std::string known;
-    for (const auto& e : compat::KnownEnvironments()) known += (known.empty() ? "" : ", ") + e.sklearn.Str();
     ctx.port_hint = fmt::format("no port for scikit-learn {}: skbridge port writes only for the measured versions ({})",
-                                target.sklearn ? target.sklearn->Str() : "?", known);
+                                target.sklearn ? target.sklearn->Str() : "?", compat::MeasuredVersions());
   }
   DoctorReport report;
   report.target = target;
   for (const auto& rule : compat::Rules()) rule.check(ctx, &report.findings);
   if (!ctx.env) {
-    std::string known;
-    for (const auto& e : compat::KnownEnvironments()) known += (known.empty() ? "" : ", ") + e.sklearn.Str();
     Finding f;
     f.verdict = Verdict::kUnverified;
     f.path = "file";
     f.message = fmt::format("scikit-learn {} is not one of the measured environments ({}): only version-independent checks ran",
-                            target.sklearn ? target.sklearn->Str() : "?", known);
+                            target.sklearn ? target.sklearn->Str() : "?", compat::MeasuredVersions());
     report.findings.push_back(f);
   }
   for (const auto& f : report.findings) {

@@ -62,6 +62,12 @@ bool EnvKnowledge::Read::ReadBy(const std::unordered_set<std::string>& asked) co
   return false;
 }
 
+std::string MeasuredVersions() {
+  std::string known;
+  for (const auto& e : KnownEnvironments()) known += (known.empty() ? "" : ", ") + e.sklearn.Str();
+  return known;
+}
+
 const EnvKnowledge* FindEnvironment(const Version& sklearn) {
   for (const auto& e : KnownEnvironments()) {
     if (e.sklearn == sklearn) return &e;

@@ -32,6 +32,8 @@ struct EnvKnowledge {
 };
 
 const std::vector<EnvKnowledge>& KnownEnvironments();
+/// "0.23.2, 1.2.1, ...": the scikit-learn versions of the measured environments, for messages.
+std::string MeasuredVersions();
 /// The measured environment with exactly this scikit-learn version, or nullptr.
 const EnvKnowledge* FindEnvironment(const Version& sklearn);
 

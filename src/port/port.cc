@@ -75,10 +75,8 @@ PortReport Porter::Run() {
   if (!target_.sklearn) throw Error::InvalidInput("port: the target needs sklearn=VERSION");
   env_ = compat::FindEnvironment(*target_.sklearn);
   if (!env_) {
-    std::string known;
-    for (const auto& e : compat::KnownEnvironments()) known += (known.empty() ? "" : ", ") + e.sklearn.Str();
     throw Error::Unsupported(fmt::format("no measured knowledge of scikit-learn {} (known: {}): cannot port faithfully",
-                                         target_.sklearn->Str(), known));
+                                         target_.sklearn->Str(), compat::MeasuredVersions()));
   }
   numpy_ = target_.numpy.value_or(env_->numpy);
   python_ = target_.python.value_or(env_->python);
